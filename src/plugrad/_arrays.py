@@ -1,0 +1,29 @@
+"""Array helpers shared by ops (plain NumPy, no graph)."""
+
+from __future__ import annotations
+
+from plugrad._typing import Array, Shape
+
+
+def sum_to_array(x: Array, shape: Shape) -> Array:
+    """Sum ``x`` down to ``shape``: the reverse of broadcasting ``shape`` to ``x.shape``."""
+    if x.shape == shape:
+        return x
+    ndim = len(shape)
+    lead = x.ndim - ndim
+    lead_axes = tuple(range(lead))
+    axes = tuple(i + lead for i, size in enumerate(shape) if size == 1)
+    y: Array = x.sum(lead_axes + axes, keepdims=True)
+    if lead > 0:
+        y = y.squeeze(lead_axes)
+    return y
+
+
+def kept_dims_shape(x_shape: Shape, axis: int | Shape | None) -> Shape:
+    """``x_shape`` with the axes a sum reduced set to 1: where a sum's gradient is reshaped."""
+    ndim = len(x_shape)
+    if axis is None:
+        return (1,) * ndim
+    axes = (axis,) if isinstance(axis, int) else tuple(axis)
+    reduced = {a % ndim for a in axes} if ndim else set()
+    return tuple(1 if i in reduced else size for i, size in enumerate(x_shape))

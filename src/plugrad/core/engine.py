@@ -1,0 +1,197 @@
+"""The backward walk.
+
+Iterative, never recursive: functions wait in a heap keyed by generation (newest first), each is
+visited once, and ties break by arrival order, so the walk is deterministic.  Gradients that are
+still on their way live in a dict local to the walk; an error halfway leaves no stale state.
+
+First order runs on plain ndarrays (``backward_array``); ``create_graph=True`` runs the ops'
+differentiable ``backward`` on Variables with the graph recorded, so the result can be
+differentiated again.
+"""
+
+from __future__ import annotations
+
+import heapq
+from typing import Any
+
+import numpy as np
+
+from plugrad._typing import Array
+from plugrad.core.config import _enable_backprop, using_config
+from plugrad.core.function import AnyFunction
+from plugrad.core.variable import Variable
+
+Grad = Any  # an ndarray on the first-order path, a Variable with create_graph
+
+
+def run_backward(output: Variable, *, retain_grad: bool, create_graph: bool) -> None:
+    """Backpropagate from ``output``; see ``Variable.backward``."""
+    if output.data is None:
+        raise ValueError("backward() on a Variable whose data is None")
+    seed: Grad
+    if output.grad is not None:
+        seed = output.grad if create_graph else output.grad.data
+    else:
+        ones = np.ones_like(output.data)
+        seed = Variable(ones) if create_graph else ones
+
+    output.grad = None  # the seed is taken; with retain_grad it comes back as the grad
+    root = output.creator
+    if root is None:  # a leaf: its gradient with respect to itself
+        output.grad = seed if create_graph else Variable(seed)
+        return
+
+    if create_graph:
+        with using_config("enable_backprop", True):
+            _walk(output, root, seed, retain_grad, create_graph=True)
+    else:
+        _walk(output, root, seed, retain_grad, create_graph=False)
+
+
+def _walk(
+    output: Variable, root: AnyFunction, seed: Grad, retain_grad: bool, create_graph: bool
+) -> None:
+    pending: dict[Variable, Grad] = {output: seed}
+    leaves: list[Variable] = []
+    heap: list[tuple[int, int, AnyFunction]] = [(-root.generation, 0, root)]
+    queued: set[AnyFunction] = {root}
+    arrivals = 1
+
+    while heap:
+        func = heapq.heappop(heap)[2]
+        gys = _output_grads(func, pending, retain_grad, create_graph)
+        if create_graph:
+            gxs = _graph_backward(func, gys)
+        elif func.has_array_backward:
+            gxs = func.backward_array(*gys)
+        else:
+            gxs = _array_backward_through_variables(func, gys)
+        if not isinstance(gxs, tuple):
+            gxs = (gxs,)
+        inputs = func.inputs
+        if len(gxs) != len(inputs):
+            raise _gradient_count_error(func, len(gxs), len(inputs))
+
+        for x, gx in zip(inputs, gxs, strict=True):
+            if gx is None or x._constant:
+                continue
+            if not create_graph and gx.shape != x.data.shape:
+                raise _gradient_shape_error(func, inputs.index(x), gx.shape, x.data.shape)
+            previous = pending.get(x)
+            pending[x] = gx if previous is None else previous + gx
+            creator = x.creator
+            if creator is not None:
+                if creator not in queued:
+                    queued.add(creator)
+                    heapq.heappush(heap, (-creator.generation, arrivals, creator))
+                    arrivals += 1
+            elif previous is None:
+                leaves.append(x)
+
+    for leaf in leaves:
+        _accumulate(leaf, pending.pop(leaf), create_graph)
+
+
+def _output_grads(
+    func: AnyFunction, pending: dict[Variable, Grad], retain_grad: bool, create_graph: bool
+) -> list[Grad]:
+    """Take the gradients waiting on ``func``'s outputs (zeros for outputs that got none)."""
+    gys: list[Grad] = []
+    for index, ref in enumerate(func.outputs):
+        y = ref()
+        gy = pending.pop(y, None) if y is not None else None
+        if gy is None:
+            shape, dtype = func.output_spec(index)
+            zeros = np.zeros(shape, dtype=dtype)
+            gy = Variable(zeros) if create_graph else zeros
+        elif retain_grad and y is not None:
+            _accumulate(y, gy, create_graph)
+        gys.append(gy)
+    return gys
+
+
+def _accumulate(x: Variable, gx: Grad, create_graph: bool) -> None:
+    """Add ``gx`` into ``x.grad`` without touching the array a previous grad holds."""
+    if create_graph:
+        gx = gx if isinstance(gx, Variable) else Variable(np.asarray(gx))
+        x.grad = gx if x.grad is None else x.grad + gx
+        return
+    data = gx if type(gx) is np.ndarray else np.asarray(gx)
+    x.grad = Variable._wrap(data) if x.grad is None else Variable._wrap(x.grad.data + data)
+
+
+def _graph_backward(func: AnyFunction, gys: list[Variable]) -> Any:
+    if not func.has_graph_backward and func.has_array_backward:
+        raise NotImplementedError(
+            f"{_describe(func)} has no differentiable backward(), so "
+            "backward(create_graph=True) cannot pass through it (first order works)"
+        )
+    gxs = func.backward(*gys)
+    if isinstance(gxs, tuple):
+        return tuple([_as_grad_variable(g) for g in gxs])
+    return _as_grad_variable(gxs)
+
+
+def _as_grad_variable(g: object) -> Variable | None:
+    if g is None or isinstance(g, Variable):
+        return g
+    return Variable(np.asarray(g))
+
+
+def _array_backward_through_variables(func: AnyFunction, gys: list[Array]) -> Any:
+    """First order for an op that wrote only the Variable form (DeZero-style ops)."""
+    token = _enable_backprop.set(False)
+    try:
+        gxs = func.backward(*[Variable._wrap(np.asarray(gy)) for gy in gys])
+    finally:
+        _enable_backprop.reset(token)
+    if isinstance(gxs, tuple):
+        return tuple([_as_grad_array(g) for g in gxs])
+    return _as_grad_array(gxs)
+
+
+def _as_grad_array(g: object) -> Array | None:
+    if g is None:
+        return None
+    if isinstance(g, Variable):
+        return g.data
+    return np.asarray(g)
+
+
+def _describe(func: AnyFunction) -> str:
+    from plugrad.registry import describe_op
+
+    return describe_op(type(func))
+
+
+def _gradient_count_error(func: AnyFunction, got: int, expected: int) -> TypeError:
+    return TypeError(
+        f"{_describe(func)}: backward returned {got} gradient(s) for {expected} input(s); "
+        "return one gradient per input (None for an input that needs none)"
+    )
+
+
+def _gradient_shape_error(
+    func: AnyFunction, index: int, got: tuple[int, ...], expected: tuple[int, ...]
+) -> ValueError:
+    return ValueError(
+        f"{_describe(func)}: backward returned a gradient of shape {got} for input {index}, "
+        f"whose shape is {expected}; reduce broadcast gradients with sum_to"
+    )
+
+
+def unchain_graph(output: Variable) -> None:
+    """Detach every function behind ``output`` from its inputs (iteratively)."""
+    if output.creator is None:
+        return
+    stack = [output.creator]
+    seen = {output.creator}
+    while stack:
+        func = stack.pop()
+        for x in func.inputs:
+            creator = x.creator
+            if creator is not None:
+                x.unchain()
+                if creator not in seen:
+                    seen.add(creator)
+                    stack.append(creator)

@@ -1,0 +1,143 @@
+"""DeZero's ``dezero.utils``: gradient checking, array helpers and small shape utilities."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from plugrad._arrays import kept_dims_shape
+from plugrad._arrays import sum_to_array as sum_to
+from plugrad._typing import Array, Operand, Shape
+from plugrad.core.variable import Variable, as_variable
+
+
+class GradientCheckError(AssertionError):
+    """Analytic and numerical gradients disagree; the message holds both."""
+
+
+# -- gradient checking ----------------------------------------------------------------------
+
+
+_EPS = 1e-4  # central-difference step (DeZero's)
+
+
+def numerical_grad(
+    f: Callable[..., Variable], x: Operand, *args: object, **kwargs: object
+) -> Array:
+    """Central differences of ``sum(f(x, *args))`` with respect to each element of ``x``."""
+    data = x.data if isinstance(x, Variable) else np.asarray(x, dtype=np.float64)
+    grad = np.zeros_like(data, dtype=np.float64)
+    probe = data.astype(np.float64, copy=True)
+    for index in np.ndindex(probe.shape):
+        original = probe[index]
+        probe[index] = original + _EPS
+        y_plus = _total(f(probe.copy(), *args, **kwargs))
+        probe[index] = original - _EPS
+        y_minus = _total(f(probe.copy(), *args, **kwargs))
+        probe[index] = original
+        grad[index] = (y_plus - y_minus) / (2 * _EPS)
+    return grad
+
+
+def _total(y: object) -> float:
+    data = y.data if isinstance(y, Variable) else np.asarray(y)
+    return float(np.sum(data))
+
+
+def gradient_check(
+    f: Callable[..., Variable],
+    x: Operand,
+    *args: object,
+    rtol: float = 1e-4,
+    atol: float = 1e-5,
+    **kwargs: object,
+) -> bool:
+    """Compare backprop's gradient of ``sum(f(x, *args))`` with central differences.
+
+    Runs in float64.  Returns True when they agree; raises ``GradientCheckError`` with both
+    values when they do not (DeZero printed them and returned False).
+    """
+    variable = as_variable(x)
+    variable = Variable(variable.data.astype(np.float64))
+    numerical = numerical_grad(f, variable.data, *args, **kwargs)
+    y = f(variable, *args, **kwargs)
+    y.backward()
+    if variable.grad is None:
+        raise GradientCheckError(
+            "gradient_check: backward produced no gradient for x; does f use its input?"
+        )
+    analytic = variable.grad.data
+    if analytic.shape != numerical.shape:
+        raise GradientCheckError(
+            f"gradient_check: gradient shape {analytic.shape} differs from the input's "
+            f"shape {numerical.shape}"
+        )
+    if not array_allclose(analytic, numerical, rtol=rtol, atol=atol):
+        worst = float(np.max(np.abs(analytic - numerical)))
+        raise GradientCheckError(
+            f"gradient_check failed (largest difference {worst:.3g}, rtol={rtol}, "
+            f"atol={atol})\nbackprop:\n{analytic}\nnumerical:\n{numerical}"
+        )
+    return True
+
+
+def array_equal(a: Operand, b: Operand) -> bool:
+    """``numpy.array_equal`` on the data of Variables or arrays."""
+    return bool(np.array_equal(_data(a), _data(b)))
+
+
+def array_allclose(a: Operand, b: Operand, rtol: float = 1e-4, atol: float = 1e-5) -> bool:
+    """``numpy.allclose`` on the data of Variables or arrays."""
+    return bool(np.allclose(_data(a), _data(b), rtol=rtol, atol=atol))
+
+
+def _data(x: Operand) -> Array:
+    return x.data if isinstance(x, Variable) else np.asarray(x)
+
+
+# -- shape helpers ------------------------------------------------------------------------------
+
+
+def reshape_sum_backward(
+    gy: Variable, x_shape: Shape, axis: int | Shape | None, keepdims: bool
+) -> Variable:
+    """Reshape the gradient of a sum so it broadcasts back over ``x_shape`` (DeZero's helper)."""
+    from plugrad.ops.shape import reshape
+
+    if keepdims:
+        return gy
+    return reshape(gy, kept_dims_shape(x_shape, axis))
+
+
+def pair(x: int | tuple[int, int]) -> tuple[int, int]:
+    """``3`` -> ``(3, 3)``; a pair stays as it is."""
+    if isinstance(x, int) and not isinstance(x, bool):
+        return (x, x)
+    if isinstance(x, tuple) and len(x) == 2:
+        return (int(x[0]), int(x[1]))
+    raise ValueError(f"pair takes an int or a pair of ints, got {x!r}")
+
+
+def get_conv_outsize(input_size: int, kernel_size: int, stride: int, pad: int) -> int:
+    """Output size of a convolution or pooling along one axis."""
+    return (input_size + pad * 2 - kernel_size) // stride + 1
+
+
+def get_deconv_outsize(size: int, k: int, s: int, p: int) -> int:
+    """Output size of a transposed convolution along one axis."""
+    return s * (size - 1) + k - 2 * p
+
+
+__all__ = [
+    "GradientCheckError",
+    "array_allclose",
+    "array_equal",
+    "get_conv_outsize",
+    "get_deconv_outsize",
+    "gradient_check",
+    "numerical_grad",
+    "pair",
+    "reshape_sum_backward",
+    "sum_to",
+]
