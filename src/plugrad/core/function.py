@@ -175,7 +175,7 @@ def _constant(func: AnyFunction, x: object, inputs: tuple[object, ...]) -> Varia
     if isinstance(x, np.ndarray):
         check_array(x, f"{type(func).__name__} input")
         return Variable._wrap(x, constant=True)
-    if isinstance(x, _PY_NUMBERS | np.number | np.bool_):
+    if isinstance(x, (*_PY_NUMBERS, np.number, np.bool_)):
         return Variable._wrap(np.asarray(x, dtype=_dtype_for_number(x, inputs)), constant=True)
     raise TypeError(
         f"{type(func).__name__} takes Variables, numpy.ndarrays and numbers, got {type(x).__name__}"
