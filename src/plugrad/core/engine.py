@@ -56,23 +56,33 @@ def _walk(
     heap: list[tuple[int, int, AnyFunction]] = [(-root.generation, 0, root)]
     queued: set[AnyFunction] = {root}
     arrivals = 1
+    heappop, heappush = heapq.heappop, heapq.heappush
 
     while heap:
-        func = heapq.heappop(heap)[2]
-        gys = _output_grads(func, pending, retain_grad, create_graph)
+        func = heappop(heap)[2]
+        outputs = func.outputs
+        if len(outputs) == 1 and not retain_grad:
+            # The common case, inline: the only output's gradient is waiting (that is how
+            # this function was reached), unless the caller dropped the output.
+            y = outputs[0]()
+            gy = pending.pop(y) if y is not None else _missing_grad(func, 0, create_graph)
+            gys: list[Grad] = [gy]
+        else:
+            gys = _output_grads(func, pending, retain_grad, create_graph)
+
         if create_graph:
             gxs = _graph_backward(func, gys)
         elif func.has_array_backward:
             gxs = func.backward_array(*gys)
         else:
             gxs = _array_backward_through_variables(func, gys)
-        if not isinstance(gxs, tuple):
+        if type(gxs) is not tuple:
             gxs = (gxs,)
         inputs = func.inputs
         if len(gxs) != len(inputs):
             raise _gradient_count_error(func, len(gxs), len(inputs))
 
-        for x, gx in zip(inputs, gxs, strict=True):
+        for x, gx in zip(inputs, gxs):  # noqa: B905  # lengths checked just above
             if gx is None or x._constant:
                 continue
             if not create_graph and gx.shape != x.data.shape:
@@ -83,13 +93,24 @@ def _walk(
             if creator is not None:
                 if creator not in queued:
                     queued.add(creator)
-                    heapq.heappush(heap, (-creator.generation, arrivals, creator))
+                    heappush(heap, (-creator.generation, arrivals, creator))
                     arrivals += 1
             elif previous is None:
                 leaves.append(x)
 
     for leaf in leaves:
         _accumulate(leaf, pending.pop(leaf), create_graph)
+
+
+def _missing_grad(func: AnyFunction, index: int, create_graph: bool) -> Grad:
+    """Zeros for an output that received no gradient (unused, or already dropped)."""
+    y = func.outputs[index]()
+    if y is not None:
+        shape, dtype = y.data.shape, y.data.dtype
+    else:
+        shape, dtype = func.output_spec(index)
+    zeros = np.zeros(shape, dtype=dtype)
+    return Variable(zeros) if create_graph else zeros
 
 
 def _output_grads(
@@ -101,9 +122,7 @@ def _output_grads(
         y = ref()
         gy = pending.pop(y, None) if y is not None else None
         if gy is None:
-            shape, dtype = func.output_spec(index)
-            zeros = np.zeros(shape, dtype=dtype)
-            gy = Variable(zeros) if create_graph else zeros
+            gy = _missing_grad(func, index, create_graph)
         elif retain_grad and y is not None:
             _accumulate(y, gy, create_graph)
         gys.append(gy)

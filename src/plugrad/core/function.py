@@ -29,6 +29,8 @@ Ins = TypeVarTuple("Ins")
 # Any op, whatever its inputs: what the graph, the engine and the registry hold.
 AnyFunction: TypeAlias = "Function[*tuple[Any, ...]]"
 
+_new_variable: Final = object.__new__  # Variable without __init__'s checks, on the hot path
+
 # Python numbers, which adopt the dtype of the op's other inputs (so float32 stays float32).
 _PY_NUMBERS: Final = (float, int)
 
@@ -129,35 +131,59 @@ class Function(Generic[*Ins]):
     def __call__(self: _ForwardN, *inputs: Operand) -> Variable: ...
 
     def __call__(self, *inputs: Operand) -> Variable | tuple[Variable, ...]:
-        outputs = self.apply(*inputs)
-        return outputs[0] if len(outputs) == 1 else outputs
+        # The hot path of every op, so written for speed: no per-call comprehensions for the
+        # common one-output case, and the graph is linked only when grad mode is on.
+        variables = inputs
+        for x in inputs:
+            if not isinstance(x, Variable):
+                variables = _with_constants(self, inputs)
+                break
+        if len(variables) == 1:
+            ys = self.forward(variables[0].data)  # type: ignore[arg-type, union-attr]
+        else:
+            ys = self.forward(*[v.data for v in variables])  # type: ignore[arg-type, union-attr]
+        if type(ys) is tuple:
+            outputs = self._wrap_outputs(variables, ys)  # type: ignore[arg-type]
+            return outputs[0] if len(outputs) == 1 else outputs
+        if type(ys) is not np.ndarray:
+            # 0-d arithmetic gives NumPy scalars; keep ndarrays throughout
+            ys = np.asarray(ys) if isinstance(ys, np.generic) else _checked_output(self, ys)
+        y = _new_variable(Variable)
+        y.data = ys
+        y.name = y.grad = y.creator = None
+        y._constant = False
+        if _enable_backprop.get():
+            generation = _generation_of(variables)  # type: ignore[arg-type]
+            self.generation = generation
+            self.inputs = variables  # type: ignore[assignment]  # all Variables by now
+            y.creator = self
+            y.generation = generation + 1
+            self.outputs = (weakref.ref(y),)
+        else:
+            y.generation = 0
+        return y
 
     def apply(self, *inputs: Operand) -> tuple[Variable, ...]:
         """Run the op and return its outputs as a tuple, whatever their number."""
-        variables = tuple(
-            [x if isinstance(x, Variable) else _constant(self, x, inputs) for x in inputs]
-        )
-        ys = self.forward(*[v.data for v in variables])  # type: ignore[arg-type]  # Ins are arrays
-        if isinstance(ys, tuple):
-            datas = tuple([_checked_output(self, y) for y in ys])
-        else:
-            datas = (_checked_output(self, ys),)
-        outputs = tuple([Variable._wrap(y) for y in datas])
-        if _enable_backprop.get():
-            self._link(variables, outputs)
-        return outputs
+        # Any arity goes through the runtime path; the declared type is what it can return.
+        outputs: Variable | tuple[Variable, ...] = self(*inputs)  # type: ignore[misc]
+        return outputs if isinstance(outputs, tuple) else (outputs,)
 
-    def _link(self, inputs: tuple[Variable, ...], outputs: tuple[Variable, ...]) -> None:
-        """Record the graph: inputs strongly, outputs weakly (so dropped graphs free)."""
-        generation = inputs[0].generation if len(inputs) == 1 else _max_generation(inputs)
-        self.generation = generation
-        self.inputs = inputs
-        for y in outputs:
-            y.creator = self
-            y.generation = generation + 1
-        self.outputs = tuple([weakref.ref(y) for y in outputs])
-        if len(outputs) > 1:
+    def _wrap_outputs(
+        self, inputs: tuple[Variable, ...], ys: tuple[object, ...]
+    ) -> tuple[Variable, ...]:
+        """The several-outputs case of ``__call__``: check, wrap and link every output."""
+        outputs = tuple([Variable._wrap(_checked_output(self, y)) for y in ys])
+        if _enable_backprop.get():
+            generation = _generation_of(inputs)
+            self.generation = generation
+            self.inputs = inputs
+            for y in outputs:
+                y.creator = self
+                y.generation = generation + 1
+            self.outputs = tuple([weakref.ref(y) for y in outputs])
             self._output_specs = tuple([(y.data.shape, y.data.dtype) for y in outputs])
+        return outputs
 
     def output_spec(self, index: int) -> tuple[tuple[int, ...], np.dtype[Any]]:
         """Shape and dtype of output ``index`` (used to fill in gradients of unused outputs)."""
@@ -166,8 +192,18 @@ class Function(Generic[*Ins]):
         return self._output_specs[index]
 
 
-def _max_generation(inputs: tuple[Variable, ...]) -> int:
+def _generation_of(inputs: tuple[Variable, ...]) -> int:
+    """The newest generation among the inputs (the op's own generation)."""
+    if len(inputs) == 1:
+        return inputs[0].generation
+    if len(inputs) == 2:
+        g0, g1 = inputs[0].generation, inputs[1].generation
+        return g0 if g0 > g1 else g1
     return max([x.generation for x in inputs]) if inputs else 0
+
+
+def _with_constants(func: AnyFunction, inputs: tuple[object, ...]) -> tuple[Variable, ...]:
+    return tuple([x if isinstance(x, Variable) else _constant(func, x, inputs) for x in inputs])
 
 
 def _constant(func: AnyFunction, x: object, inputs: tuple[object, ...]) -> Variable:

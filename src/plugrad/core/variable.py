@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from types import ModuleType
 from typing import TYPE_CHECKING, Any, Final
 
 import numpy as np
@@ -207,12 +208,15 @@ class Parameter(Variable):
     __slots__ = ()
 
 
-def as_array(x: object, dtype: np.dtype[Any] | None = None) -> Array:
-    """DeZero's ``as_array``: NumPy scalars and Python numbers become 0-d arrays."""
+def as_array(x: object, array_module: ModuleType = np) -> Array:
+    """DeZero's ``as_array``: NumPy scalars and Python numbers become 0-d arrays.
+
+    ``array_module`` is accepted for DeZero compatibility; plugrad always uses NumPy.
+    """
     if isinstance(x, np.ndarray):
         return x
     if isinstance(x, bool | int | float | np.number | np.bool_):
-        return np.asarray(x, dtype=dtype)
+        return np.asarray(x)
     raise TypeError(
         f"plugrad takes a Variable, a numpy.ndarray or a number, got {type(x).__name__}"
     )
