@@ -23,23 +23,46 @@ from plugrad import functions as functions
 from plugrad import registry as registry
 from plugrad import utils as utils
 
+from plugrad import layers as layers  # isort: skip  # the nn stack builds on functions
+from plugrad import dataloaders as dataloaders
+from plugrad import datasets as datasets
+from plugrad import models as models
+from plugrad import optimizers as optimizers
+from plugrad import transforms as transforms
+from plugrad.dataloaders import DataLoader as DataLoader
+from plugrad.dataloaders import SeqDataLoader as SeqDataLoader
+from plugrad.datasets import Dataset as Dataset
+from plugrad.nn import Layer as Layer
+from plugrad.nn import Model as Model
+
 __version__ = "0.1.0"
 
 __all__ = [
     "Config",
+    "DataLoader",
+    "Dataset",
+    "Layer",
+    "Model",
+    "SeqDataLoader",
     "Function",
     "Parameter",
     "Variable",
     "as_array",
     "as_variable",
     "cuda",
+    "dataloaders",
+    "datasets",
     "enable_grad",
     "functions",
     "is_grad_enabled",
     "is_train",
+    "layers",
+    "models",
     "no_grad",
+    "optimizers",
     "registry",
     "test_mode",
+    "transforms",
     "using_config",
     "utils",
 ]

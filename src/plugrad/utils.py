@@ -8,6 +8,10 @@ import numpy as np
 
 from plugrad._arrays import kept_dims_shape
 from plugrad._arrays import sum_to_array as sum_to
+from plugrad._dot import get_dot_graph as get_dot_graph
+from plugrad._dot import plot_dot_graph as plot_dot_graph
+from plugrad._download import cache_dir as cache_dir
+from plugrad._download import get_file as get_file
 from plugrad._typing import Array, Operand, Shape
 from plugrad.core.variable import Variable, as_variable
 
@@ -133,6 +137,10 @@ __all__ = [
     "GradientCheckError",
     "array_allclose",
     "array_equal",
+    "cache_dir",
+    "get_dot_graph",
+    "get_file",
+    "plot_dot_graph",
     "get_conv_outsize",
     "get_deconv_outsize",
     "gradient_check",

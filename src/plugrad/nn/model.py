@@ -1,0 +1,65 @@
+"""``Model`` (a layer that can draw itself) and the two stock models, ``Sequential`` and ``MLP``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from plugrad._typing import Operand
+from plugrad.core.variable import Variable, as_variable
+from plugrad.nn.layer import Layer
+from plugrad.nn.linear import Linear
+from plugrad.ops.activation import sigmoid
+
+Activation = Callable[[Variable], Variable]
+
+
+class Model(Layer):
+    """The base of models: a ``Layer`` with ``plot``."""
+
+    def plot(self, *inputs: Any, to_file: str = "model.png") -> object:
+        """Run the model on ``inputs`` and draw the graph with Graphviz (see plot_dot_graph)."""
+        from plugrad._dot import plot_dot_graph
+
+        y = self.forward(*inputs)
+        return plot_dot_graph(y, verbose=True, to_file=to_file)
+
+
+class Sequential(Model):
+    """Apply ``layers`` in turn; plain functions such as ``F.relu`` may sit between layers."""
+
+    def __init__(self, *layers: Layer | Callable[[Variable], Variable]) -> None:
+        super().__init__()
+        self.layers: list[Layer | Callable[[Variable], Variable]] = []
+        for i, layer in enumerate(layers):
+            setattr(self, f"l{i}", layer)
+            self.layers.append(layer)
+
+    def forward(self, x: Operand) -> Variable:
+        y = x
+        for layer in self.layers:
+            y = layer(y)  # type: ignore[arg-type]  # layers take any operand
+        if not isinstance(y, Variable):  # no layers at all: the input comes back as a Variable
+            return as_variable(y)
+        return y
+
+
+class MLP(Model):
+    """A multilayer perceptron: ``Linear`` layers of the given output sizes, ``activation``
+    between them (none after the last)."""
+
+    def __init__(self, fc_output_sizes: Sequence[int], activation: Activation = sigmoid) -> None:
+        super().__init__()
+        if len(fc_output_sizes) == 0:
+            raise ValueError("MLP needs at least one layer size, e.g. MLP((10, 3))")
+        self.activation = activation
+        self.layers: list[Linear] = []
+        for i, out_size in enumerate(fc_output_sizes):
+            layer = Linear(out_size)
+            setattr(self, f"l{i}", layer)
+            self.layers.append(layer)
+
+    def forward(self, x: Operand) -> Variable:
+        for layer in self.layers[:-1]:
+            x = self.activation(layer(x))
+        return self.layers[-1](x)

@@ -1,0 +1,259 @@
+"""DeZero's ``dezero.optimizers``: parameter update rules and the hooks that run before them.
+
+``optimizer.setup(model)`` then, after each ``loss.backward()``, ``optimizer.update()``.  Updates
+happen in place on ``param.data``, so a float32 parameter stays float32; parameters without a
+gradient are skipped.  Hooks (``WeightDecay``, ``ClipGrad``, ``FreezeParam``) receive the list of
+parameters with gradients and may change or drop those gradients before the update.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable
+from typing import Protocol, Self
+
+import numpy as np
+
+from plugrad._typing import Array
+from plugrad.core.variable import Parameter
+
+Hook = Callable[[list[Parameter]], None]
+
+
+class HasParams(Protocol):
+    """What an optimizer trains: a ``Layer`` or anything with ``params()``."""
+
+    def params(self) -> Iterable[Parameter]: ...
+
+
+class Optimizer:
+    """Base class: subclasses write ``update_one(param)``."""
+
+    target: HasParams | None
+    hooks: list[Hook]
+
+    def __init__(self) -> None:
+        self.target = None
+        self.hooks = []
+
+    def setup(self, target: HasParams) -> Self:
+        """Train ``target``'s parameters; returns the optimizer, so calls chain."""
+        self.target = target
+        return self
+
+    def update(self) -> None:
+        """Run the hooks, then update every parameter that has a gradient."""
+        if self.target is None:
+            raise RuntimeError(
+                f"{type(self).__name__}.update() before setup(); call optimizer.setup(model)"
+            )
+        params = [p for p in self.target.params() if p.grad is not None]
+        for hook in self.hooks:
+            hook(params)
+        for param in params:
+            if param.grad is not None:  # a hook (FreezeParam) may have dropped it
+                self.update_one(param)
+
+    def update_one(self, param: Parameter) -> None:
+        raise NotImplementedError(f"{type(self).__name__} does not define update_one()")
+
+    def add_hook(self, f: Hook) -> None:
+        """Call ``f(params)`` before each update (params: those with a gradient)."""
+        self.hooks.append(f)
+
+
+def _grad(param: Parameter) -> Array:
+    grad = param.grad
+    if grad is None:
+        raise ValueError("optimizer: a parameter without a gradient reached update_one")
+    return grad.data
+
+
+class _PerParamState:
+    """Arrays an optimizer keeps for each parameter (velocities, moments), zero at first."""
+
+    def __init__(self) -> None:
+        self._states: dict[Parameter, Array] = {}
+
+    def get(self, param: Parameter) -> Array:
+        state = self._states.get(param)
+        if state is None:
+            state = np.zeros_like(param.data)
+            self._states[param] = state
+        return state
+
+
+# -- update rules -------------------------------------------------------------------------------
+
+
+class SGD(Optimizer):
+    """W <- W - lr * g"""
+
+    def __init__(self, lr: float = 0.01) -> None:
+        super().__init__()
+        self.lr = lr
+
+    def update_one(self, param: Parameter) -> None:
+        param.data -= float(self.lr) * _grad(param)
+
+
+class MomentumSGD(Optimizer):
+    """v <- momentum * v - lr * g;  W <- W + v"""
+
+    def __init__(self, lr: float = 0.01, momentum: float = 0.9) -> None:
+        super().__init__()
+        self.lr = lr
+        self.momentum = momentum
+        self.vs = _PerParamState()
+
+    def update_one(self, param: Parameter) -> None:
+        v = self.vs.get(param)
+        v *= float(self.momentum)
+        v -= float(self.lr) * _grad(param)
+        param.data += v
+
+
+class AdaGrad(Optimizer):
+    """h <- h + g * g;  W <- W - lr * g / (sqrt(h) + eps)"""
+
+    def __init__(self, lr: float = 0.001, eps: float = 1e-8) -> None:
+        super().__init__()
+        self.lr = lr
+        self.eps = eps
+        self.hs = _PerParamState()
+
+    def update_one(self, param: Parameter) -> None:
+        g = _grad(param)
+        h = self.hs.get(param)
+        h += g * g
+        param.data -= float(self.lr) * g / (np.sqrt(h) + float(self.eps))
+
+
+class AdaDelta(Optimizer):
+    """msg <- rho msg + (1-rho) g^2;  dx = sqrt((msdx+eps)/(msg+eps)) g;
+    msdx <- rho msdx + (1-rho) dx^2;  W <- W - dx"""
+
+    def __init__(self, rho: float = 0.95, eps: float = 1e-6) -> None:
+        super().__init__()
+        self.rho = rho
+        self.eps = eps
+        self.msg = _PerParamState()
+        self.msdx = _PerParamState()
+
+    def update_one(self, param: Parameter) -> None:
+        g = _grad(param)
+        rho, eps = float(self.rho), float(self.eps)
+        msg = self.msg.get(param)
+        msdx = self.msdx.get(param)
+        msg *= rho
+        msg += (1.0 - rho) * g * g
+        dx = np.sqrt((msdx + eps) / (msg + eps)) * g
+        msdx *= rho
+        msdx += (1.0 - rho) * dx * dx
+        param.data -= dx
+
+
+class Adam(Optimizer):
+    """m <- m + (1-beta1)(g - m);  v <- v + (1-beta2)(g^2 - v);  W <- W - lr m / (sqrt(v) + eps)
+
+    with the bias-corrected step ``lr = alpha * sqrt(1 - beta2^t) / (1 - beta1^t)``.
+    """
+
+    def __init__(
+        self, alpha: float = 0.001, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8
+    ) -> None:
+        super().__init__()
+        self.t = 0
+        self.alpha = alpha
+        self.beta1 = beta1
+        self.beta2 = beta2
+        self.eps = eps
+        self.ms = _PerParamState()
+        self.vs = _PerParamState()
+
+    def update(self) -> None:
+        self.t += 1
+        super().update()
+
+    @property
+    def lr(self) -> float:
+        """The bias-corrected step size at step ``t`` (``t >= 1``)."""
+        fix1 = 1.0 - math.pow(self.beta1, self.t)
+        fix2 = 1.0 - math.pow(self.beta2, self.t)
+        return self.alpha * math.sqrt(fix2) / fix1
+
+    def update_one(self, param: Parameter) -> None:
+        g = _grad(param)
+        m = self.ms.get(param)
+        v = self.vs.get(param)
+        m += (1.0 - float(self.beta1)) * (g - m)
+        v += (1.0 - float(self.beta2)) * (g * g - v)
+        param.data -= self.lr * m / (np.sqrt(v) + float(self.eps))
+
+
+# -- hooks --------------------------------------------------------------------------------------
+
+
+def _replace_grad(param: Parameter, data: Array) -> None:
+    # A new array, not an in-place edit: backward may hand one gradient array to several inputs.
+    grad = param.grad
+    if grad is not None:
+        grad.data = data
+
+
+class WeightDecay:
+    """L2 regularization: g <- g + rate * W."""
+
+    def __init__(self, rate: float) -> None:
+        self.rate = rate
+
+    def __call__(self, params: list[Parameter]) -> None:
+        for param in params:
+            if param.grad is not None:
+                _replace_grad(param, param.grad.data + float(self.rate) * param.data)
+
+
+class ClipGrad:
+    """Scale all gradients together so that their global L2 norm is at most ``max_norm``."""
+
+    def __init__(self, max_norm: float) -> None:
+        self.max_norm = max_norm
+
+    def __call__(self, params: list[Parameter]) -> None:
+        grads = [p.grad.data for p in params if p.grad is not None]
+        total_norm = math.sqrt(sum(float(np.sum(g * g)) for g in grads))
+        rate = float(self.max_norm) / (total_norm + 1e-6)
+        if rate < 1.0:
+            for param in params:
+                if param.grad is not None:
+                    _replace_grad(param, param.grad.data * rate)
+
+
+class FreezeParam:
+    """Keep the given layers' (or parameters') values fixed: their gradients are dropped."""
+
+    def __init__(self, *layers: HasParams | Parameter) -> None:
+        self.freeze_params: list[Parameter] = []
+        for layer in layers:
+            if isinstance(layer, Parameter):
+                self.freeze_params.append(layer)
+            else:
+                self.freeze_params.extend(layer.params())
+
+    def __call__(self, params: list[Parameter]) -> None:
+        for param in self.freeze_params:
+            param.grad = None
+
+
+__all__ = [
+    "SGD",
+    "AdaDelta",
+    "AdaGrad",
+    "Adam",
+    "ClipGrad",
+    "FreezeParam",
+    "HasParams",
+    "MomentumSGD",
+    "Optimizer",
+    "WeightDecay",
+]
