@@ -11,6 +11,7 @@ def test_seed_example() -> None:
     z = add(square(x), square(y))
     z.backward()
     assert z.data == 13.0
-    assert x.grad is not None and y.grad is not None
+    assert x.grad is not None
+    assert y.grad is not None
     assert x.grad.data == 4.0  # d(x^2 + y^2)/dx = 2x
     assert y.grad.data == 6.0

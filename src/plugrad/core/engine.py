@@ -1,8 +1,11 @@
 """The backward walk.
 
-Iterative, never recursive: functions wait in a heap keyed by generation (newest first), each is
-visited once, and ties break by arrival order, so the walk is deterministic.  Gradients that are
-still on their way live in a dict local to the walk; an error halfway leaves no stale state.
+Iterative, never recursive.  Functions wait in buckets keyed by generation and are run newest
+generation first, each once, in arrival order within a generation, so the walk is deterministic.
+A function's inputs are always of an older generation than the function itself (that is how
+generations are assigned), so the buckets are visited by a counter that only goes down: the
+walk costs time linear in the size of the graph, with no heap and no sorting.  Gradients that
+are still on their way live in a dict local to the walk; an error halfway leaves no stale state.
 
 First order runs on plain ndarrays (``backward_array``); ``create_graph=True`` runs the ops'
 differentiable ``backward`` on Variables with the graph recorded, so the result can be
@@ -11,7 +14,6 @@ differentiated again.
 
 from __future__ import annotations
 
-import heapq
 from typing import Any
 
 import numpy as np
@@ -53,53 +55,70 @@ def _walk(
 ) -> None:
     pending: dict[Variable, Grad] = {output: seed}
     leaves: list[Variable] = []
-    heap: list[tuple[int, int, AnyFunction]] = [(-root.generation, 0, root)]
+    generation = root.generation
+    buckets: dict[int, list[AnyFunction]] = {generation: [root]}
     queued: set[AnyFunction] = {root}
-    arrivals = 1
-    heappop, heappush = heapq.heappop, heapq.heappush
 
-    while heap:
-        func = heappop(heap)[2]
-        outputs = func.outputs
-        if len(outputs) == 1 and not retain_grad:
-            # The common case, inline: the only output's gradient is waiting (that is how
-            # this function was reached), unless the caller dropped the output.
-            y = outputs[0]()
-            gy = pending.pop(y) if y is not None else _missing_grad(func, 0, create_graph)
-            gys: list[Grad] = [gy]
-        else:
-            gys = _output_grads(func, pending, retain_grad, create_graph)
-
-        if create_graph:
-            gxs = _graph_backward(func, gys)
-        elif func.has_array_backward:
-            gxs = func.backward_array(*gys)
-        else:
-            gxs = _array_backward_through_variables(func, gys)
-        if type(gxs) is not tuple:
-            gxs = (gxs,)
-        inputs = func.inputs
-        if len(gxs) != len(inputs):
-            raise _gradient_count_error(func, len(gxs), len(inputs))
-
-        for x, gx in zip(inputs, gxs):  # noqa: B905  # lengths checked just above
-            if gx is None or x._constant:
-                continue
-            if not create_graph and gx.shape != x.data.shape:
-                raise _gradient_shape_error(func, inputs.index(x), gx.shape, x.data.shape)
-            previous = pending.get(x)
-            pending[x] = gx if previous is None else previous + gx
-            creator = x.creator
-            if creator is not None:
-                if creator not in queued:
+    while buckets:
+        bucket = buckets.pop(generation, None)
+        if bucket is None:  # a gap between generations (left by unchain, say)
+            generation = max(buckets)
+            continue
+        for func in bucket:
+            gxs = _run_backward_of(func, pending, retain_grad, create_graph)
+            inputs = func.inputs
+            for x, gx in zip(inputs, gxs):  # noqa: B905  # lengths checked by _run_backward_of
+                if gx is None or x._constant:
+                    continue
+                if gx.shape != x.shape if create_graph else gx.shape != x.data.shape:
+                    raise _gradient_shape_error(func, inputs.index(x), gx.shape, x.shape)
+                previous = pending.get(x)
+                pending[x] = gx if previous is None else previous + gx
+                creator = x.creator
+                if creator is None:
+                    if previous is None:
+                        leaves.append(x)
+                elif creator not in queued:
                     queued.add(creator)
-                    heappush(heap, (-creator.generation, arrivals, creator))
-                    arrivals += 1
-            elif previous is None:
-                leaves.append(x)
+                    older = creator.generation
+                    if older >= generation:
+                        raise _generation_error(func, creator)
+                    waiting = buckets.get(older)
+                    if waiting is None:
+                        buckets[older] = [creator]
+                    else:
+                        waiting.append(creator)
+        generation -= 1
 
+    handed_out: set[int] = set()
     for leaf in leaves:
-        _accumulate(leaf, pending.pop(leaf), create_graph)
+        _accumulate(leaf, pending.pop(leaf), create_graph, handed_out)
+
+
+def _run_backward_of(
+    func: AnyFunction, pending: dict[Variable, Grad], retain_grad: bool, create_graph: bool
+) -> tuple[Grad, ...]:
+    """Take the gradients waiting on ``func``'s outputs and run its backward on them."""
+    outputs = func.outputs
+    if len(outputs) == 1 and not retain_grad:
+        # The common case, inline: the only output's gradient is waiting (that is how this
+        # function was reached), unless the caller dropped the output.
+        y = outputs[0]()
+        gy = pending.pop(y) if y is not None else _missing_grad(func, 0, create_graph)
+        gys: list[Grad] = [gy]
+    else:
+        gys = _output_grads(func, pending, retain_grad, create_graph)
+
+    if create_graph:
+        gxs = _graph_backward(func, gys)
+    elif func.has_array_backward:
+        gxs = func.backward_array(*gys)
+    else:
+        gxs = _array_backward_through_variables(func, gys)
+    result: tuple[Grad, ...] = gxs if type(gxs) is tuple else (gxs,)
+    if len(result) != len(func.inputs):
+        raise _gradient_count_error(func, len(result), len(func.inputs))
+    return result
 
 
 def _missing_grad(func: AnyFunction, index: int, create_graph: bool) -> Grad:
@@ -124,19 +143,34 @@ def _output_grads(
         if gy is None:
             gy = _missing_grad(func, index, create_graph)
         elif retain_grad and y is not None:
-            _accumulate(y, gy, create_graph)
+            # The walk goes on using gy, so the retained grad gets its own copy.
+            _accumulate(y, gy if create_graph else np.array(gy), create_graph)
         gys.append(gy)
     return gys
 
 
-def _accumulate(x: Variable, gx: Grad, create_graph: bool) -> None:
-    """Add ``gx`` into ``x.grad`` without touching the array a previous grad holds."""
+def _accumulate(
+    x: Variable, gx: Grad, create_graph: bool, handed_out: set[int] | None = None
+) -> None:
+    """Add ``gx`` into ``x.grad`` without touching the array a previous grad holds.
+
+    On the first-order path each grad gets an array of its own that it may change in place
+    (optimizer hooks do, as in DeZero): one already handed to another variable in this walk
+    (``Add`` passes ``gy`` to both inputs), or a read-only broadcast view, is copied.
+    """
     if create_graph:
         gx = gx if isinstance(gx, Variable) else Variable(np.asarray(gx))
         x.grad = gx if x.grad is None else x.grad + gx
         return
+    if x.grad is not None:
+        x.grad = Variable._wrap(x.grad.data + gx)
+        return
     data = gx if type(gx) is np.ndarray else np.asarray(gx)
-    x.grad = Variable._wrap(data) if x.grad is None else Variable._wrap(x.grad.data + data)
+    if handed_out is not None:
+        if id(data) in handed_out or not data.flags.writeable or data.base is not None:
+            data = data.copy()
+        handed_out.add(id(data))
+    x.grad = Variable._wrap(data)
 
 
 def _graph_backward(func: AnyFunction, gys: list[Variable]) -> Any:
@@ -196,6 +230,14 @@ def _gradient_shape_error(
     return ValueError(
         f"{_describe(func)}: backward returned a gradient of shape {got} for input {index}, "
         f"whose shape is {expected}; reduce broadcast gradients with sum_to"
+    )
+
+
+def _generation_error(func: AnyFunction, creator: AnyFunction) -> RuntimeError:
+    return RuntimeError(
+        f"{_describe(func)} (generation {func.generation}) has an input made by "
+        f"{_describe(creator)} of generation {creator.generation}; an input must be older "
+        "than the function using it (was a generation or creator set by hand?)"
     )
 
 

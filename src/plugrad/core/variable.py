@@ -160,6 +160,10 @@ class Variable:
     def sum(self, axis: int | Shape | None = None, keepdims: bool = False) -> Variable:
         return _reduction.sum(self, axis, keepdims)
 
+    def __getitem__(self, slices: object) -> Variable:
+        """``x[1]``, ``x[:, 0]``, ``x[[0, 2]]``, ``x[mask]``: differentiable indexing."""
+        return _indexing.get_item(self, slices)
+
     # -- operators ---------------------------------------------------------------------------
 
     def __add__(self, other: Operand) -> Variable:
@@ -234,6 +238,7 @@ def as_variable(obj: object) -> Variable:
 # The operator methods above call the op wrappers, and the op modules build on Variable: import
 # them last so that each side finds the other complete.
 from plugrad.ops import arithmetic as _arith  # noqa: E402
+from plugrad.ops import indexing as _indexing  # noqa: E402
 from plugrad.ops import linalg as _linalg  # noqa: E402
 from plugrad.ops import reduction as _reduction  # noqa: E402
 from plugrad.ops import shape as _shape  # noqa: E402

@@ -1,0 +1,298 @@
+"""The backward walk: visiting order, accumulation, retained grads, unchaining."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import plugrad.functions as F
+from plugrad import Function, Variable
+from plugrad._typing import Array
+from plugrad.functions import add, exp, square
+
+
+class Traced(Function[Array]):
+    """y = 2x, recording the order in which backward runs (by label)"""
+
+    __slots__ = ("label", "log")
+
+    def __init__(self, label: str, log: list[str]) -> None:
+        self.label = label
+        self.log = log
+
+    def forward(self, x: Array) -> Array:
+        return 2.0 * x
+
+    def backward_array(self, gy: Array) -> Array:
+        self.log.append(self.label)
+        return 2.0 * gy
+
+    def backward(self, gy: Variable) -> Variable:
+        self.log.append(self.label)
+        return 2.0 * gy
+
+
+class TracedAdd(Function[Array, Array]):
+    """y = x0 + x1, recording when its backward runs"""
+
+    __slots__ = ("label", "log")
+
+    def __init__(self, label: str, log: list[str]) -> None:
+        self.label = label
+        self.log = log
+
+    def forward(self, x0: Array, x1: Array) -> Array:
+        return x0 + x1
+
+    def backward_array(self, gy: Array) -> tuple[Array, Array]:
+        self.log.append(self.label)
+        return gy, gy
+
+
+def _no_grad_yet(x: Variable) -> bool:
+    # A function, so mypy does not carry the narrowing of ``x.grad`` past ``cleargrad()``.
+    return x.grad is None
+
+
+def test_diamond_step16() -> None:
+    # DeZero step 16: y = a**2 + a**2 with a = x**2, so y = 2 x**4 and dy/dx = 8 x**3.
+    x = Variable(np.array(2.0))
+    a = square(x)
+    y = add(square(a), square(a))
+    y.backward()
+    assert y.data == 32.0
+    assert x.grad is not None
+    assert x.grad.data == 64.0
+
+
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_diamond_visits_each_function_once_after_all_its_consumers(create_graph: bool) -> None:
+    #        x -> a -> b ----------\
+    #                \-> c1 -> c2 -> join -> y
+    # A depth-first walk would run ``a`` right after ``b``, before the long branch is done.
+    log: list[str] = []
+    x = Variable(np.array([1.0, -1.0]))
+    t = Traced("a", log)(x)
+    b = Traced("b", log)(t)
+    c = Traced("c2", log)(Traced("c1", log)(t))
+    y = TracedAdd("join", log)(b, c) if not create_graph else add(b, c)
+    y.backward(create_graph=create_graph)
+    expected_first = ["join"] if not create_graph else []
+    assert log[: len(expected_first)] == expected_first
+    assert sorted(log) == sorted([*expected_first, "a", "b", "c1", "c2"])  # each exactly once
+    assert log[-1] == "a"
+    assert log.index("c2") < log.index("c1")
+    assert x.grad is not None
+    # y = 4x + 8x = 12x
+    np.testing.assert_array_equal(x.grad.data, [12.0, 12.0])
+
+
+def test_wide_diamond_runs_the_shared_function_once() -> None:
+    log: list[str] = []
+    x = Variable(np.array(1.5))
+    t = Traced("shared", log)(x)
+    branches = [square(t) for _ in range(10)]
+    y = branches[0]
+    for branch in branches[1:]:
+        y = y + branch
+    y.backward()
+    assert log == ["shared"]
+    assert x.grad is not None
+    # y = 10 (2x)**2 = 40 x**2
+    assert x.grad.data == pytest.approx(80.0 * 1.5)
+
+
+def test_walk_order_is_deterministic() -> None:
+    def run() -> list[str]:
+        log: list[str] = []
+        x = Variable(np.array(1.0))
+        parts = [Traced(f"p{i}", log)(x) for i in range(8)]
+        y = parts[0]
+        for p in parts[1:]:
+            y = y + p
+        y.backward()
+        return log
+
+    first = run()
+    assert all(run() == first for _ in range(5))
+
+
+def test_same_variable_twice_accumulates() -> None:
+    x = Variable(np.array(3.0))
+    add(x, x).backward()
+    assert x.grad is not None
+    assert x.grad.data == 2.0
+
+    x = Variable(np.array(3.0))
+    (x + x + x).backward()
+    assert x.grad is not None
+    assert x.grad.data == 3.0
+
+    x = Variable(np.array(3.0))
+    (x * x).backward()
+    assert x.grad is not None
+    assert x.grad.data == 6.0
+
+
+def test_cleargrad_starts_over() -> None:
+    x = Variable(np.array(3.0))
+    add(x, x).backward()
+    x.cleargrad()
+    assert _no_grad_yet(x)
+    (x + x + x).backward()
+    assert x.grad is not None
+    assert x.grad.data == 3.0
+
+
+def test_grads_accumulate_across_backward_calls() -> None:
+    x = Variable(np.array([1.0, 2.0]))
+    y = square(x)
+    y.backward()
+    y.backward()  # the graph is still there; gradients add up
+    assert x.grad is not None
+    np.testing.assert_array_equal(x.grad.data, [4.0, 8.0])
+    z = exp(x)
+    z.backward()
+    np.testing.assert_allclose(x.grad.data, np.array([4.0, 8.0]) + np.exp([1.0, 2.0]))
+
+
+def test_accumulation_does_not_mutate_an_earlier_grad() -> None:
+    x = Variable(np.array([1.0, 2.0]))
+    square(x).backward()
+    assert x.grad is not None
+    first = x.grad
+    first_data = first.data.copy()
+    square(x).backward()
+    np.testing.assert_array_equal(first.data, first_data)
+
+
+def test_intermediate_grads_are_dropped_without_retain_grad() -> None:
+    x = Variable(np.array(2.0))
+    a = square(x)
+    b = exp(a)
+    y = b * 3.0
+    y.backward()
+    assert a.grad is None
+    assert b.grad is None
+    assert y.grad is None  # DeZero: the output's grad goes too
+    assert x.grad is not None
+
+
+def test_retain_grad_keeps_intermediate_grads() -> None:
+    x = Variable(np.array(0.5))
+    a = square(x)
+    b = exp(a)
+    y = b * 3.0
+    y.backward(retain_grad=True)
+    assert y.grad is not None
+    assert b.grad is not None
+    assert a.grad is not None
+    assert y.grad.data == 1.0
+    assert b.grad.data == 3.0
+    assert a.grad.data == pytest.approx(3.0 * np.exp(0.25))
+    assert x.grad is not None
+    assert x.grad.data == pytest.approx(3.0 * np.exp(0.25) * 2 * 0.5)
+
+
+def test_backward_on_a_leaf_gives_ones() -> None:
+    x = Variable(np.array([[1.0, 2.0]]))
+    x.backward()
+    assert x.grad is not None
+    np.testing.assert_array_equal(x.grad.data, [[1.0, 1.0]])
+
+
+def test_seed_grad_is_used_when_set() -> None:
+    x = Variable(np.array([1.0, 2.0]))
+    y = square(x)
+    y.grad = Variable(np.array([10.0, -1.0]))
+    y.backward()
+    assert x.grad is not None
+    np.testing.assert_array_equal(x.grad.data, [20.0, -4.0])
+
+
+def test_backward_on_data_none_is_an_error() -> None:
+    with pytest.raises(ValueError, match="None"):
+        Variable(None).backward()
+
+
+def test_unchain_makes_a_leaf() -> None:
+    x = Variable(np.array(2.0))
+    a = square(x)
+    y = square(a)
+    a.unchain()
+    assert a.creator is None
+    y.backward()
+    assert x.grad is None
+    assert a.grad is not None  # a is a leaf now: it keeps its gradient
+    assert a.grad.data == 8.0
+
+
+def test_unchain_backward_cuts_everything_behind() -> None:
+    x = Variable(np.array(2.0))
+    a = square(x)
+    b = exp(a * 0.1)
+    s = square(b)
+    y = s + a
+    y.unchain_backward()
+    assert y.creator is not None  # the output keeps its own creator, as in DeZero
+    assert a.creator is None
+    assert b.creator is None
+    assert s.creator is None
+    y.backward()
+    assert x.grad is None
+    assert b.grad is None
+    assert a.grad is not None
+    assert s.grad is not None
+    assert a.grad.data == 1.0
+    assert s.grad.data == 1.0
+
+
+def test_unchain_backward_is_iterative() -> None:
+    x = Variable(np.array(1.0))
+    y = x
+    for _ in range(20_000):
+        y = y * 1.0
+    y.unchain_backward()
+    assert y.creator is not None
+    assert y.creator.inputs[0].creator is None
+
+
+def test_leaf_grads_are_independent_writable_arrays() -> None:
+    """Optimizer hooks change grads in place (DeZero's ClipGrad, WeightDecay): each leaf must
+    own its array, even where an op hands one gradient to two inputs or returns a view."""
+    x0 = Variable(np.ones(3))
+    x1 = Variable(np.ones(3))
+    y = F.sum(x0 + x1)
+    y.backward()
+    assert x0.grad is not None
+    assert x1.grad is not None
+    x0.grad.data *= 10.0
+    np.testing.assert_array_equal(x1.grad.data, np.ones(3))
+
+    w = Variable(np.ones((2, 3)))
+    F.sum(w).backward()  # Sum's gradient is a broadcast view
+    assert w.grad is not None
+    w.grad.data += 1.0
+    np.testing.assert_array_equal(w.grad.data, np.full((2, 3), 2.0))
+
+
+def test_retained_grad_does_not_share_memory_with_the_leaf_grad() -> None:
+    x = Variable(np.ones(2))
+    y = x + 1.0  # AddConstant passes gy through unchanged
+    z = F.sum(y)
+    z.backward(retain_grad=True)
+    assert x.grad is not None
+    assert y.grad is not None
+    assert not np.shares_memory(x.grad.data, y.grad.data)
+
+
+def test_backward_cost_is_linear_in_a_fan_in() -> None:
+    """The walk visits each function once even when many wait in one generation."""
+    x = Variable(np.array(1.0))
+    n = 300
+    total = x * 1.0
+    for i in range(2, n + 1):
+        total = total + x * float(i)
+    total.backward()
+    assert x.grad is not None
+    assert x.grad.data == sum(range(1, n + 1))
