@@ -20,6 +20,7 @@ from plugrad.core import using_config as using_config
 
 from plugrad import cuda as cuda  # isort: skip  # submodules after the core they build on
 from plugrad import functions as functions
+from plugrad import functions_conv as functions_conv
 from plugrad import registry as registry
 from plugrad import utils as utils
 
@@ -36,6 +37,12 @@ from plugrad.nn import Layer as Layer
 from plugrad.nn import Model as Model
 
 __version__ = "0.1.0"
+
+
+def setup_variable() -> None:
+    """DeZero attaches Variable's operators here; plugrad's Variable has them already."""
+
+
 
 __all__ = [
     "Config",
@@ -54,6 +61,7 @@ __all__ = [
     "datasets",
     "enable_grad",
     "functions",
+    "functions_conv",
     "is_grad_enabled",
     "is_train",
     "layers",
@@ -61,6 +69,7 @@ __all__ = [
     "no_grad",
     "optimizers",
     "registry",
+    "setup_variable",
     "test_mode",
     "transforms",
     "using_config",

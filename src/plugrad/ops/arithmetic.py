@@ -20,14 +20,24 @@ from plugrad.plugin import Registrar, SampleFactory, hookimpl
 from plugrad.registry import resolve
 
 # Python numbers and NumPy floating scalars take the constant path (see module docstring).
-_CONSTANT_TYPES: Final = (int, float, np.floating)
+_ARRAY_TYPES: Final = (Variable, np.ndarray)
+_NUMBER_TYPES: Final = (int, float, np.floating, np.integer)
 
 
-def _as_number(x: object) -> float | None:
-    """The value of a constant operand, or None when ``x`` is an array or a Variable."""
-    if isinstance(x, _CONSTANT_TYPES) and not isinstance(x, bool):
+def _number(x: object, op: str) -> float:
+    """The value of a constant operand (anything that is not a Variable or an ndarray)."""
+    if isinstance(x, _NUMBER_TYPES) and not isinstance(x, bool | np.bool_):
         return float(x)
-    return None
+    raise TypeError(
+        f"{op}: operands must be Variables, numpy.ndarrays or numbers, got {type(x).__name__}"
+    )
+
+
+def _broadcast_error(op: str, x0: Array, x1: Array) -> ValueError:
+    return ValueError(
+        f"{op}: shapes {x0.shape} and {x1.shape} do not broadcast together; NumPy's rules "
+        "align trailing axes, which must be equal or 1 (reshape one operand)"
+    )
 
 
 def _unbroadcast(gx: Variable, shape: tuple[int, ...]) -> Variable:
@@ -43,7 +53,10 @@ class Add(Function[Array, Array]):
     __slots__ = ()
 
     def forward(self, x0: Array, x1: Array) -> Array:
-        return x0 + x1
+        try:
+            return x0 + x1
+        except ValueError:
+            raise _broadcast_error("add", x0, x1) from None
 
     def backward_array(self, gy: Array) -> tuple[Array, Array]:
         x0, x1 = self.inputs
@@ -74,10 +87,9 @@ class AddConstant(Function[Array]):
 
 def add(x0: Operand, x1: Operand) -> Variable:
     """x0 + x1, broadcasting."""
-    c = _as_number(x1)
-    if c is not None:
-        return resolve("add_constant", AddConstant)(c)(x0)
-    return resolve("add", Add)()(x0, x1)
+    if isinstance(x1, _ARRAY_TYPES):
+        return resolve("add", Add)()(x0, x1)
+    return resolve("add_constant", AddConstant)(_number(x1, "add"))(x0)
 
 
 class Sub(Function[Array, Array]):
@@ -86,7 +98,10 @@ class Sub(Function[Array, Array]):
     __slots__ = ()
 
     def forward(self, x0: Array, x1: Array) -> Array:
-        return x0 - x1
+        try:
+            return x0 - x1
+        except ValueError:
+            raise _broadcast_error("sub", x0, x1) from None
 
     def backward_array(self, gy: Array) -> tuple[Array, Array]:
         x0, x1 = self.inputs
@@ -99,10 +114,9 @@ class Sub(Function[Array, Array]):
 
 def sub(x0: Operand, x1: Operand) -> Variable:
     """x0 - x1, broadcasting."""
-    c = _as_number(x1)
-    if c is not None:
-        return resolve("add_constant", AddConstant)(-c)(x0)
-    return resolve("sub", Sub)()(x0, x1)
+    if isinstance(x1, _ARRAY_TYPES):
+        return resolve("sub", Sub)()(x0, x1)
+    return resolve("add_constant", AddConstant)(-_number(x1, "sub"))(x0)
 
 
 def rsub(x0: Operand, x1: Operand) -> Variable:
@@ -116,7 +130,10 @@ class Mul(Function[Array, Array]):
     __slots__ = ()
 
     def forward(self, x0: Array, x1: Array) -> Array:
-        return x0 * x1
+        try:
+            return x0 * x1
+        except ValueError:
+            raise _broadcast_error("mul", x0, x1) from None
 
     def backward_array(self, gy: Array) -> tuple[Array, Array]:
         x0, x1 = self.inputs
@@ -150,10 +167,9 @@ class MulConstant(Function[Array]):
 
 def mul(x0: Operand, x1: Operand) -> Variable:
     """x0 * x1, broadcasting."""
-    c = _as_number(x1)
-    if c is not None:
-        return resolve("mul_constant", MulConstant)(c)(x0)
-    return resolve("mul", Mul)()(x0, x1)
+    if isinstance(x1, _ARRAY_TYPES):
+        return resolve("mul", Mul)()(x0, x1)
+    return resolve("mul_constant", MulConstant)(_number(x1, "mul"))(x0)
 
 
 class Div(Function[Array, Array]):
@@ -162,7 +178,10 @@ class Div(Function[Array, Array]):
     __slots__ = ()
 
     def forward(self, x0: Array, x1: Array) -> Array:
-        return x0 / x1
+        try:
+            return x0 / x1
+        except ValueError:
+            raise _broadcast_error("div", x0, x1) from None
 
     def backward_array(self, gy: Array) -> tuple[Array, Array]:
         x0, x1 = self.inputs
@@ -221,7 +240,11 @@ class Pow(Function[Array]):
     def backward_array(self, gy: Array) -> Array:
         (x,) = self.inputs
         c = self.c
-        return gy * (c * x.data ** (c - 1))
+        # Two passes over the data, not three: the common square gets no power at all, and
+        # the product with gy goes into the fresh temporary.
+        gx = x.data * 2.0 if c == 2 else x.data ** (c - 1) * c
+        gx *= gy
+        return gx
 
     def backward(self, gy: Variable) -> Variable:
         (x,) = self.inputs

@@ -1,4 +1,4 @@
-"""Elementwise math: square, exp, log, sin, cos, tanh."""
+"""Elementwise math: square, exp, log, sin, cos, tanh, clip."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from plugrad._typing import Array, Operand
 from plugrad.core.function import Function
 from plugrad.core.variable import Variable
 from plugrad.ops import _samples
-from plugrad.plugin import Registrar, hookimpl
+from plugrad.plugin import Registrar, Sample, hookimpl
 from plugrad.registry import resolve
 
 
@@ -150,6 +150,45 @@ def tanh(x: Operand) -> Variable:
     return resolve("tanh", Tanh)()(x)
 
 
+class Clip(Function[Array]):
+    """y = min(max(x, x_min), x_max);  dy/dx = 1 inside [x_min, x_max], else 0"""
+
+    __slots__ = ("x_max", "x_min")
+
+    def __init__(self, x_min: float, x_max: float) -> None:
+        if x_min > x_max:
+            raise ValueError(f"clip: x_min ({x_min}) is greater than x_max ({x_max})")
+        self.x_min = x_min
+        self.x_max = x_max
+
+    def forward(self, x: Array) -> Array:
+        y: Array = np.clip(x, self.x_min, self.x_max)
+        return y
+
+    def _mask(self) -> Array:
+        x = self.inputs[0].data
+        return ((x >= self.x_min) & (x <= self.x_max)).astype(x.dtype)
+
+    def backward_array(self, gy: Array) -> Array:
+        return gy * self._mask()
+
+    def backward(self, gy: Variable) -> Variable:
+        return gy * self._mask()
+
+
+def clip(x: Operand, x_min: float, x_max: float) -> Variable:
+    """x limited to [x_min, x_max]; the gradient is 0 where x was clipped."""
+    return resolve("clip", Clip)(x_min, x_max)(x)
+
+
+def _clip_samples(rng: np.random.Generator) -> list[Sample]:
+    # Values at least 0.1 from both bounds (-1 and 1), some inside and some clipped.
+    magnitudes = _samples.uniform(rng, (4, 3), 0.1, 0.9)
+    x = np.where(rng.random((4, 3)) < 0.5, magnitudes, magnitudes + 1.0)
+    x *= rng.choice(np.array([-1.0, 1.0]), size=(4, 3))
+    return [Sample((x,), make=lambda: Clip(-1.0, 1.0), label="(4, 3) within and beyond [-1, 1]")]
+
+
 @hookimpl
 def plugrad_register_ops(registrar: Registrar) -> None:
     unary = _samples.unary
@@ -159,3 +198,6 @@ def plugrad_register_ops(registrar: Registrar) -> None:
     registrar.register("sin", Sin, arity=1, description="sin(x)", samples=unary(-3.0, 3.0))
     registrar.register("cos", Cos, arity=1, description="cos(x)", samples=unary(-3.0, 3.0))
     registrar.register("tanh", Tanh, arity=1, description="tanh(x)", samples=unary())
+    registrar.register(
+        "clip", Clip, arity=1, description="clip x to [x_min, x_max]", samples=_clip_samples
+    )

@@ -1,10 +1,144 @@
-"""Op family 'indexing' (being written; registers nothing yet)."""
+"""Indexing: get_item (``x[slices]``, also ``Variable.__getitem__``) and embed_id.
+
+The gradient of ``x[slices]`` scatters ``gy`` back into zeros of x's shape.  An integer index
+array may name the same entry twice, so that case adds with ``numpy.add.at``; basic slices and
+boolean masks select each entry at most once, so a plain assignment does (much faster).
+"""
 
 from __future__ import annotations
 
-from plugrad.plugin import Registrar, hookimpl
+from typing import Any
+
+import numpy as np
+
+from plugrad._typing import Array, Operand, Shape
+from plugrad.core.function import Function
+from plugrad.core.variable import Variable
+from plugrad.ops import _samples
+from plugrad.plugin import Registrar, Sample, hookimpl
+from plugrad.registry import resolve
+
+# What ``x[...]`` accepts: ints, slices, None, Ellipsis, integer or boolean arrays, lists, and
+# tuples of these.  NumPy checks it at run time; ``Any`` is the honest static type.
+Index = Any
+
+
+def _normalized(slices: object) -> Index:
+    """Variables used as indices become their arrays; lists become arrays (NumPy's meaning)."""
+    if isinstance(slices, Variable):
+        return slices.data
+    if isinstance(slices, list):
+        return np.asarray(slices)
+    if isinstance(slices, tuple):
+        return tuple(_normalized(s) for s in slices)
+    return slices
+
+
+def _may_repeat(slices: Index) -> bool:
+    """Whether an entry of x can be selected more than once (integer index arrays)."""
+    parts = slices if isinstance(slices, tuple) else (slices,)
+    return any(isinstance(p, np.ndarray) and p.dtype.kind != "b" for p in parts)
+
+
+def _scatter(gy: Array, slices: Index, shape: Shape) -> Array:
+    gx = np.zeros(shape, dtype=gy.dtype)
+    if _may_repeat(slices):
+        np.add.at(gx, slices, gy)
+    else:
+        gx[slices] = gy
+    return gx
+
+
+class GetItem(Function[Array]):
+    """y = x[slices];  gx = zeros like x with gy added at slices"""
+
+    __slots__ = ("slices",)
+
+    def __init__(self, slices: object) -> None:
+        self.slices: Index = _normalized(slices)
+
+    def forward(self, x: Array) -> Array:
+        try:
+            y: Array = x[self.slices]
+        except IndexError as error:
+            raise IndexError(f"get_item: {error} (input of shape {x.shape})") from None
+        return y
+
+    def backward_array(self, gy: Array) -> Array:
+        return _scatter(gy, self.slices, self.inputs[0].data.shape)
+
+    def backward(self, gy: Variable) -> Variable:
+        return resolve("get_item_grad", GetItemGrad)(self.slices, self.inputs[0].shape)(gy)
+
+
+def get_item(x: Operand, slices: object) -> Variable:
+    """x[slices]: NumPy's basic and advanced indexing, differentiable in x."""
+    return resolve("get_item", GetItem)(slices)(x)
+
+
+class GetItemGrad(Function[Array]):
+    """y = zeros(in_shape) with gy added at slices;  ggy = ggx[slices]"""
+
+    __slots__ = ("in_shape", "slices")
+
+    def __init__(self, slices: object, in_shape: Shape) -> None:
+        self.slices: Index = _normalized(slices)
+        self.in_shape = tuple(in_shape)
+
+    def forward(self, gy: Array) -> Array:
+        return _scatter(gy, self.slices, self.in_shape)
+
+    def backward_array(self, ggx: Array) -> Array:
+        ggy: Array = ggx[self.slices]
+        return ggy
+
+    def backward(self, ggx: Variable) -> Variable:
+        return get_item(ggx, self.slices)
+
+
+def embed_id(x: Operand, W: Operand) -> Variable:  # noqa: N803  # DeZero's name
+    """Rows of the embedding matrix W picked by the integer ids in x: ``W[x]``."""
+    ids = x.data if isinstance(x, Variable) else np.asarray(x)
+    if ids.dtype.kind not in "iu":
+        raise TypeError(
+            f"embed_id: x must hold integer ids, got dtype {ids.dtype}; "
+            "convert it with x.astype(numpy.int64)"
+        )
+    return get_item(W, ids)
+
+
+def _get_item_samples(rng: np.random.Generator) -> list[Sample]:
+    x = _samples.uniform(rng, (4, 3), -2.0, 2.0)
+    mask = np.array([True, False, True, True])
+    settings: list[tuple[str, object]] = [
+        ("row", 1),
+        ("slice", (slice(1, 3), slice(None, None, 2))),
+        ("repeated ints", np.array([0, 2, 0, 3])),
+        ("ints per axis", (np.array([0, 1, 1]), np.array([2, 0, 2]))),
+        ("bool mask", mask),
+        ("new axis, ellipsis", (None, Ellipsis, 1)),
+    ]
+    return [
+        Sample((x,), make=lambda s=index: GetItem(s), reference=lambda a, s=index: a[s], label=lab)  # type: ignore[misc]
+        for lab, index in settings
+    ]
+
+
+def _get_item_grad_samples(rng: np.random.Generator) -> list[Sample]:
+    index = np.array([0, 2, 0])
+    gy = _samples.uniform(rng, (3, 3), -2.0, 2.0)
+    return [Sample((gy,), make=lambda: GetItemGrad(index, (4, 3)), label="repeated ints")]
 
 
 @hookimpl
 def plugrad_register_ops(registrar: Registrar) -> None:
-    """Register this family's ops."""
+    registrar.register(
+        "get_item", GetItem, arity=1, description="x[slices]", samples=_get_item_samples
+    )
+    registrar.register(
+        "get_item_grad",
+        GetItemGrad,
+        arity=1,
+        description="the gradient of x[slices]: gy scattered into zeros",
+        samples=_get_item_grad_samples,
+    )

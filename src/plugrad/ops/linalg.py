@@ -1,4 +1,4 @@
-"""Linear algebra: matmul."""
+"""Linear algebra: matmul and linear (x @ W + b)."""
 
 from __future__ import annotations
 
@@ -31,21 +31,21 @@ class MatMul(Function[Array, Array]):
         return y
 
     def backward_array(self, gy: Array) -> tuple[Array | None, Array | None]:
-        x, W = self.inputs
-        gx = sum_to_array(gy @ _swap_last(W.data), x.data.shape) if self.needs_grad(0) else None
-        gW = sum_to_array(_swap_last(x.data) @ gy, W.data.shape) if self.needs_grad(1) else None
-        return gx, gW
+        x, w = self.inputs
+        gx = sum_to_array(gy @ _swap_last(w.data), x.data.shape) if self.needs_grad(0) else None
+        gw = sum_to_array(_swap_last(x.data) @ gy, w.data.shape) if self.needs_grad(1) else None
+        return gx, gw
 
     def backward(self, gy: Variable) -> tuple[Variable | None, Variable | None]:
         from plugrad.ops.shape import sum_to, transpose
 
-        x, W = self.inputs
-        gx = gW = None
+        x, w = self.inputs
+        gx = gw = None
         if self.needs_grad(0):
-            gx = sum_to(matmul(gy, transpose(W, _last_swapped(W.ndim))), x.shape)
+            gx = sum_to(matmul(gy, transpose(w, _last_swapped(w.ndim))), x.shape)
         if self.needs_grad(1):
-            gW = sum_to(matmul(transpose(x, _last_swapped(x.ndim)), gy), W.shape)
-        return gx, gW
+            gw = sum_to(matmul(transpose(x, _last_swapped(x.ndim)), gy), w.shape)
+        return gx, gw
 
 
 def _last_swapped(ndim: int) -> tuple[int, ...]:
@@ -59,6 +59,82 @@ def matmul(x: Operand, W: Operand) -> Variable:  # noqa: N803  # DeZero's name
     return resolve("matmul", MatMul)()(x, W)
 
 
+class Linear(Function[Array, Array, Array]):
+    """y = x @ W + b;  gx = gy @ W.T, gW = x.T @ gy, gb = gy summed over the batch
+
+    ``x`` is ``(..., in)``, ``W`` is ``(in, out)`` and ``b`` broadcasts against ``(..., out)``.
+    """
+
+    __slots__ = ()
+
+    def forward(self, x: Array, W: Array, b: Array) -> Array:  # noqa: N803  # DeZero's name
+        _check_linear_shapes(x, W, b)
+        y: Array = x @ W
+        if np.can_cast(b.dtype, y.dtype, "same_kind"):
+            y += b  # in place: no second output-sized array
+            return y
+        return y + b
+
+    def backward_array(self, gy: Array) -> tuple[Array | None, Array | None, Array | None]:
+        x, w, b = self.inputs
+        # A data batch passed as an ndarray is a constant: its gradient is never computed.
+        gx = gy @ w.data.T if self.needs_grad(0) else None
+        gw = None
+        if self.needs_grad(1):
+            n_in, n_out = w.data.shape
+            gw = x.data.reshape(-1, n_in).T @ gy.reshape(-1, n_out)
+        gb = sum_to_array(gy, b.data.shape) if self.needs_grad(2) else None
+        return gx, gw, gb
+
+    def backward(self, gy: Variable) -> tuple[Variable | None, Variable | None, Variable | None]:
+        from plugrad.ops.shape import reshape, sum_to, transpose
+
+        x, w, b = self.inputs
+        gx = gw = gb = None
+        if self.needs_grad(0):
+            gx = matmul(gy, transpose(w))
+        if self.needs_grad(1):
+            n_in, n_out = w.shape
+            gw = matmul(transpose(reshape(x, (-1, n_in))), reshape(gy, (-1, n_out)))
+        if self.needs_grad(2):
+            gb = sum_to(gy, b.shape)
+        return gx, gw, gb
+
+
+def _check_linear_shapes(x: Array, W: Array, b: Array) -> None:  # noqa: N803  # DeZero's name
+    if W.ndim != 2 or x.ndim < 1 or x.shape[-1] != W.shape[0]:
+        raise ValueError(
+            f"linear: x of shape {x.shape} and W of shape {W.shape} do not fit; it needs a 2-D "
+            "W (in, out) with x.shape[-1] == W.shape[0]"
+        )
+    out_shape = (*x.shape[:-1], W.shape[1])
+    if not _broadcasts_to(b.shape, out_shape):
+        raise ValueError(
+            f"linear: bias of shape {b.shape} does not broadcast to the output shape "
+            f"{out_shape} (x {x.shape} @ W {W.shape}); give b the shape ({W.shape[1]},)"
+        )
+
+
+def _broadcasts_to(shape: tuple[int, ...], target: tuple[int, ...]) -> bool:
+    try:
+        return np.broadcast_shapes(shape, target) == target
+    except ValueError:
+        return False
+
+
+def linear(x: Operand, W: Operand, b: Operand | None = None) -> Variable:  # noqa: N803
+    """x @ W + b (DeZero's F.linear); without ``b`` it is ``matmul(x, W)``."""
+    if b is None:
+        return matmul(x, W)
+    return resolve("linear", Linear)()(x, W, b)
+
+
+def linear_simple(x: Operand, W: Operand, b: Operand | None = None) -> Variable:  # noqa: N803
+    """x @ W + b composed from matmul and add (DeZero's step-by-step version of linear)."""
+    y = matmul(x, W)
+    return y if b is None else y + b
+
+
 def _matmul_samples(rng: np.random.Generator) -> list[Sample]:
     def draw(*shape: int) -> Array:
         return rng.uniform(-1.0, 1.0, size=shape)
@@ -69,6 +145,25 @@ def _matmul_samples(rng: np.random.Generator) -> list[Sample]:
     ]
 
 
+def _linear_samples(rng: np.random.Generator) -> list[Sample]:
+    def draw(*shape: int) -> Array:
+        return rng.uniform(-1.0, 1.0, size=shape)
+
+    return [
+        Sample(
+            (draw(4, 3), draw(3, 2), draw(2)),
+            reference=lambda x, w, b: x @ w + b,
+            label="2-D x",
+        ),
+        Sample(
+            (draw(2, 4, 3), draw(3, 2), draw(2)),
+            reference=lambda x, w, b: x @ w + b,
+            label="3-D x",
+        ),
+    ]
+
+
 @hookimpl
 def plugrad_register_ops(registrar: Registrar) -> None:
     registrar.register("matmul", MatMul, arity=2, description="x @ W", samples=_matmul_samples)
+    registrar.register("linear", Linear, arity=3, description="x @ W + b", samples=_linear_samples)

@@ -1,10 +1,303 @@
-"""Op family 'loss' (being written; registers nothing yet)."""
+"""Losses: mean_squared_error, softmax_cross_entropy, sigmoid_cross_entropy,
+binary_cross_entropy; and accuracy (an evaluation metric, not differentiable).
+
+Every loss averages over the batch, the first axis (``len(x)``), as DeZero's do.
+"""
 
 from __future__ import annotations
 
-from plugrad.plugin import Registrar, hookimpl
+import numpy as np
+
+from plugrad._typing import Array, Operand
+from plugrad.core.function import Function
+from plugrad.core.variable import Variable, as_variable
+from plugrad.ops import _samples
+from plugrad.ops.activation import log_softmax_array, sigmoid, softmax, softmax_array
+from plugrad.ops.elementwise import clip, log
+from plugrad.ops.reduction import sum as sum_
+from plugrad.plugin import Registrar, Sample, hookimpl
+from plugrad.registry import resolve
+
+
+def _batch_size(x: Array) -> int:
+    return len(x) if x.ndim else 1
+
+
+def _data(x: Operand) -> Array:
+    return x.data if isinstance(x, Variable) else np.asarray(x)
+
+
+class MeanSquaredError(Function[Array, Array]):
+    """y = sum((x0 - x1) ** 2) / len(x0);  gx0 = 2 (x0 - x1) gy / len(x0), gx1 = -gx0"""
+
+    __slots__ = ()
+
+    def forward(self, x0: Array, x1: Array) -> Array:
+        if x0.shape != x1.shape:
+            raise ValueError(
+                f"mean_squared_error: the prediction has shape {x0.shape} and the target "
+                f"{x1.shape}; they must match (reshape one, e.g. t.reshape({x0.shape}))"
+            )
+        diff = x0 - x1
+        y: Array = np.asarray((diff * diff).sum() / _batch_size(diff), dtype=diff.dtype)
+        return y
+
+    def backward_array(self, gy: Array) -> tuple[Array, Array]:
+        x0, x1 = self.inputs
+        diff = x0.data - x1.data
+        gx0: Array = diff * (gy * (2.0 / _batch_size(diff)))
+        return gx0, -gx0
+
+    def backward(self, gy: Variable) -> tuple[Variable, Variable]:
+        x0, x1 = self.inputs
+        diff = x0 - x1
+        gx0 = diff * (gy * (2.0 / _batch_size(diff.data)))
+        return gx0, -gx0
+
+
+def mean_squared_error(x0: Operand, x1: Operand) -> Variable:
+    """sum((x0 - x1) ** 2) / len(x0); x0 and x1 must have the same shape."""
+    return resolve("mean_squared_error", MeanSquaredError)()(x0, x1)
+
+
+def mean_squared_error_simple(x0: Operand, x1: Operand) -> Variable:
+    """sum((x0 - x1) ** 2) / len(x0) composed from basic ops (DeZero's step-by-step version)."""
+    diff = as_variable(x0) - as_variable(x1)
+    return sum_(diff**2) * (1.0 / _batch_size(diff.data))
+
+
+def _check_labels(op: str, x: Array, t: Array) -> None:
+    """Integer labels ``t`` of shape (N,) (or (N, 1), which DeZero ravels) for scores ``x`` of
+    shape (N, C), each in [0, C)."""
+    if x.ndim != 2:
+        raise ValueError(f"{op}: x must be a batch of scores of shape (N, C), got shape {x.shape}")
+    if t.dtype.kind not in "iu":
+        raise TypeError(
+            f"{op}: t must hold integer class labels, got dtype {t.dtype}; "
+            "convert it with t.astype(numpy.int64)"
+        )
+    if t.shape not in ((x.shape[0],), (x.shape[0], 1)):
+        raise ValueError(
+            f"{op}: x of shape {x.shape} needs labels t of shape ({x.shape[0]},), "
+            f"got shape {t.shape}"
+        )
+    if t.size and (t.min() < 0 or t.max() >= x.shape[1]):
+        raise ValueError(
+            f"{op}: labels must lie in [0, {x.shape[1]}) for x of shape {x.shape}; "
+            f"got values from {t.min()} to {t.max()}"
+        )
+
+
+def _one_hot(t: Array, like: Array) -> Array:
+    onehot = np.zeros_like(like)
+    onehot[np.arange(len(t)), t.reshape(-1)] = 1
+    return onehot
+
+
+class SoftmaxCrossEntropy(Function[Array, Array]):
+    """y = -sum(log_softmax(x)[i, t_i]) / N;  gx = (softmax(x) - onehot(t)) gy / N"""
+
+    __slots__ = ()
+
+    def forward(self, x: Array, t: Array) -> Array:
+        _check_labels("softmax_cross_entropy", x, t)
+        n = x.shape[0]
+        log_p = log_softmax_array(x, axis=1)
+        picked = log_p[np.arange(n), t.reshape(n)]
+        y: Array = np.asarray(-picked.sum() / max(n, 1), dtype=x.dtype)
+        return y
+
+    def backward_array(self, gy: Array) -> tuple[Array, None]:
+        x, t = self.inputs
+        n = max(len(x.data), 1)
+        gx = softmax_array(x.data, axis=1)
+        gx[np.arange(len(t.data)), t.data.reshape(-1)] -= 1
+        gx *= gy * (1.0 / n)
+        return gx, None
+
+    def backward(self, gy: Variable) -> tuple[Variable, None]:
+        x, t = self.inputs
+        n = max(len(x.data), 1)
+        gx = (softmax(x, axis=1) - _one_hot(t.data, x.data)) * (gy * (1.0 / n))
+        return gx, None
+
+
+def softmax_cross_entropy_simple(x: Operand, t: Operand) -> Variable:
+    """softmax_cross_entropy composed from basic ops (DeZero's step-by-step version; p is
+    clipped to [1e-15, 1] before the log, so huge logits lose precision)."""
+    x = as_variable(x)
+    labels = _data(t)
+    _check_labels("softmax_cross_entropy_simple", x.data, labels)
+    n = x.shape[0]
+    log_p = log(clip(softmax(x), 1e-15, 1.0))
+    return sum_(log_p[np.arange(n), labels.reshape(n)]) * (-1.0 / max(n, 1))
+
+
+def softmax_cross_entropy(x: Operand, t: Operand) -> Variable:
+    """Cross entropy of softmax(x) against integer labels t, averaged over the batch.
+
+    x holds raw scores (logits) of shape (N, C); t holds N labels in [0, C).  Computed through
+    log-softmax, so very large logits give a finite loss.
+    """
+    return resolve("softmax_cross_entropy", SoftmaxCrossEntropy)()(x, t)
+
+
+class SigmoidCrossEntropy(Function[Array, Array]):
+    """y = sum(softplus(x) - t x) / N;  gx = (sigmoid(x) - t) gy / N, gt = -x gy / N
+
+    The same value as DeZero's ``-sum(t log p + (1 - t) log(1 - p)) / N`` with p = sigmoid(x),
+    written so that no log of 0 appears for large |x|.
+    """
+
+    __slots__ = ()
+
+    def forward(self, x: Array, t: Array) -> Array:
+        if x.shape != t.shape:
+            raise ValueError(
+                f"sigmoid_cross_entropy: x of shape {x.shape} and t of shape {t.shape} differ"
+            )
+        # softplus(x) = max(x, 0) + log(1 + exp(-|x|)), stable for any x.
+        softplus = np.maximum(x, 0) + np.log1p(np.exp(-np.abs(x)))
+        loss = (softplus - t * x).sum() / _batch_size(x)
+        return np.asarray(loss, dtype=x.dtype)
+
+    def backward_array(self, gy: Array) -> tuple[Array, Array | None]:
+        x, t = self.inputs
+        scale = gy * (1.0 / _batch_size(x.data))
+        p = np.tanh(x.data * 0.5) * 0.5 + 0.5
+        gx: Array = (p - t.data) * scale
+        gt: Array | None = -x.data * scale if self.needs_grad(1) else None
+        return gx, gt
+
+    def backward(self, gy: Variable) -> tuple[Variable, Variable | None]:
+        x, t = self.inputs
+        scale = gy * (1.0 / _batch_size(x.data))
+        gx = (sigmoid(x) - t) * scale
+        gt = -x * scale if self.needs_grad(1) else None
+        return gx, gt
+
+
+def sigmoid_cross_entropy(x: Operand, t: Operand) -> Variable:
+    """Binary cross entropy of sigmoid(x) against targets t in [0, 1], averaged over len(x).
+
+    As in DeZero, t is reshaped to x's shape when their numbers of dimensions differ.
+    """
+    x_data, t_data = _data(x), _data(t)
+    t = _as_targets(t, x_data, t_data)
+    return resolve("sigmoid_cross_entropy", SigmoidCrossEntropy)()(x, t)
+
+
+def _as_targets(t: Operand, x_data: Array, t_data: Array) -> Operand:
+    """DeZero reshapes t to x's shape when their ndims differ; labels take x's float dtype."""
+    if isinstance(t, Variable):
+        return t.reshape(x_data.shape) if t.ndim != x_data.ndim else t
+    target = t_data.reshape(x_data.shape) if t_data.ndim != x_data.ndim else t_data
+    if x_data.dtype.kind == "f" and target.dtype != x_data.dtype:
+        target = target.astype(x_data.dtype)
+    return target
+
+
+_P_MIN = 1e-15  # DeZero clips probabilities to [1e-15, 0.999] before the log
+_P_MAX = 0.999
+
+
+def binary_cross_entropy(p: Operand, t: Operand) -> Variable:
+    """-sum(t log p + (1 - t) log(1 - p)) / len(p) for probabilities p (DeZero's formula).
+
+    p is clipped to [1e-15, 0.999] first, as DeZero does, so p of 0 or 1 gives a finite loss
+    (and no gradient where p was clipped).
+    """
+    p = as_variable(p)
+    t_target = _as_targets(t, p.data, _data(t))
+    if np.shape(_data(t_target)) != p.shape:
+        raise ValueError(
+            f"binary_cross_entropy: p of shape {p.shape} and t of shape {np.shape(_data(t))} "
+            "do not match"
+        )
+    p_clipped = clip(p, _P_MIN, _P_MAX)
+    t_log_p = t_target * log(p_clipped) + (1.0 - t_target) * log(1.0 - p_clipped)
+    return sum_(t_log_p) * (-1.0 / _batch_size(p.data))
+
+
+def accuracy(y: Operand, t: Operand) -> Variable:
+    """Fraction of rows of y whose argmax equals the label in t (a 0-d float Variable).
+
+    An evaluation metric: it is not differentiable and records no graph.
+    """
+    y_data, t_data = _data(y), _data(t)
+    if y_data.ndim < 2 or y_data.shape[0] != t_data.size:
+        raise ValueError(
+            f"accuracy: scores y of shape {y_data.shape} and labels t of shape {t_data.shape} "
+            "do not fit; y must be (N, C, ...) with N labels in t"
+        )
+    pred = y_data.argmax(axis=1).reshape(t_data.shape)
+    return Variable(np.asarray((pred == t_data).mean()))
+
+
+def _mse_samples(rng: np.random.Generator) -> list[Sample]:
+    shapes = [(4, 1), (3, 2), (5,)]
+    return [
+        Sample(
+            (_samples.uniform(rng, s, -2.0, 2.0), _samples.uniform(rng, s, -2.0, 2.0)),
+            reference=lambda a, b: np.asarray(((a - b) ** 2).sum() / len(a)),
+            label=f"{s}",
+        )
+        for s in shapes
+    ]
+
+
+def _softmax_ce_reference(x: Array, t: Array) -> Array:
+    p = np.exp(x) / np.exp(x).sum(axis=1, keepdims=True)
+    return np.asarray(-np.log(p[np.arange(len(t)), t]).mean())
+
+
+def _softmax_ce_samples(rng: np.random.Generator) -> list[Sample]:
+    return [
+        Sample(
+            (_samples.uniform(rng, (n, c), -2.0, 2.0), rng.integers(0, c, size=n)),
+            reference=_softmax_ce_reference,
+            label=f"N={n} C={c}",
+        )
+        for n, c in [(4, 3), (1, 5), (6, 2)]
+    ]
+
+
+def _sigmoid_ce_reference(x: Array, t: Array) -> Array:
+    p = 1.0 / (1.0 + np.exp(-x))
+    return np.asarray(-(t * np.log(p) + (1 - t) * np.log(1 - p)).sum() / len(x))
+
+
+def _sigmoid_ce_samples(rng: np.random.Generator) -> list[Sample]:
+    return [
+        Sample(
+            (_samples.uniform(rng, s, -3.0, 3.0), _samples.uniform(rng, s, 0.0, 1.0)),
+            reference=_sigmoid_ce_reference,
+            label=f"{s}",
+        )
+        for s in [(4, 1), (3, 2)]
+    ]
 
 
 @hookimpl
 def plugrad_register_ops(registrar: Registrar) -> None:
-    """Register this family's ops."""
+    registrar.register(
+        "mean_squared_error",
+        MeanSquaredError,
+        arity=2,
+        description="sum((x0 - x1) ** 2) / len(x0)",
+        samples=_mse_samples,
+    )
+    registrar.register(
+        "softmax_cross_entropy",
+        SoftmaxCrossEntropy,
+        arity=2,
+        description="cross entropy of softmax(x) against integer labels t",
+        samples=_softmax_ce_samples,
+    )
+    registrar.register(
+        "sigmoid_cross_entropy",
+        SigmoidCrossEntropy,
+        arity=2,
+        description="cross entropy of sigmoid(x) against targets t",
+        samples=_sigmoid_ce_samples,
+    )

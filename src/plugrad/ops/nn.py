@@ -1,10 +1,225 @@
-"""Op family 'nn' (being written; registers nothing yet)."""
+"""Neural-network ops with a train and a test behaviour: dropout and batch_norm.
+
+Both read the train switch (``plugrad.core.config.is_train``, set by ``test_mode()`` or DeZero's
+``using_config("train", False)``) when they run forward.
+"""
 
 from __future__ import annotations
 
-from plugrad.plugin import Registrar, hookimpl
+import numpy as np
+
+from plugrad._typing import Array, Operand, Shape
+from plugrad.core.config import is_train
+from plugrad.core.function import Function
+from plugrad.core.variable import Variable, as_variable
+from plugrad.ops import _samples
+from plugrad.ops.reduction import average
+from plugrad.ops.reduction import sum as sum_
+from plugrad.ops.shape import reshape
+from plugrad.plugin import Registrar, Sample, hookimpl
+from plugrad.registry import resolve
+
+
+class Dropout(Function[Array]):
+    """y = x * mask;  gx = gy * mask  (mask: 0 or 1 / (1 - ratio), drawn once per call)"""
+
+    __slots__ = ("mask",)
+
+    def __init__(self, mask: Array) -> None:
+        self.mask = mask
+
+    def forward(self, x: Array) -> Array:
+        if x.shape != self.mask.shape:
+            raise ValueError(f"dropout: mask of shape {self.mask.shape} for x of shape {x.shape}")
+        if x.dtype.kind == "f" and self.mask.dtype != x.dtype:  # keep float32 float32
+            self.mask = self.mask.astype(x.dtype)
+        y: Array = x * self.mask
+        return y
+
+    def backward_array(self, gy: Array) -> Array:
+        gx: Array = gy * self.mask
+        return gx
+
+    def backward(self, gy: Variable) -> Variable:
+        return gy * self.mask
+
+
+def dropout(x: Operand, dropout_ratio: float = 0.5) -> Variable:
+    """In training, zero each entry with probability ``dropout_ratio`` and scale the rest by
+    1 / (1 - dropout_ratio); in test mode, x unchanged.  Draws from ``numpy.random`` (as DeZero),
+    so ``numpy.random.seed`` makes it repeatable.
+    """
+    if not 0.0 <= dropout_ratio < 1.0:
+        raise ValueError(f"dropout: dropout_ratio must lie in [0, 1), got {dropout_ratio}")
+    x = as_variable(x)
+    if not is_train():
+        return x
+    dtype = x.dtype if x.dtype.kind == "f" else np.dtype(np.float64)
+    keep = np.random.rand(*x.shape) > dropout_ratio
+    mask = keep.astype(dtype) * (1.0 / (1.0 - dropout_ratio))
+    return resolve("dropout", Dropout)(mask)(x)
+
+
+def _layout(x: Array) -> tuple[tuple[int, ...], Shape]:
+    """The axes batch norm averages over, and the shape its per-channel arrays broadcast as."""
+    if x.ndim == 2:  # (N, C)
+        return (0,), (1, x.shape[1])
+    if x.ndim == 4:  # (N, C, H, W): one statistic per channel C
+        return (0, 2, 3), (1, x.shape[1], 1, 1)
+    raise ValueError(f"batch_norm: x must have shape (N, C) or (N, C, H, W), got shape {x.shape}")
+
+
+def _check_channels(x: Array, **arrays: Array) -> None:
+    channels = x.shape[1]
+    for name, a in arrays.items():
+        if a.shape != (channels,):
+            raise ValueError(
+                f"batch_norm: {name} must have shape ({channels},) for x of shape {x.shape} "
+                f"(one value per channel), got shape {a.shape}"
+            )
+
+
+class BatchNorm(Function[Array, Array, Array]):
+    """y = gamma * (x - mean) / sqrt(var + eps) + beta, per channel;
+    train: batch statistics (and the running ones updated), test: the running statistics.
+
+    gx = gamma / std * (gy - mean(gy) - xhat * mean(gy * xhat)) in training, gamma / std * gy
+    in test mode;  ggamma = sum(gy * xhat), gbeta = sum(gy).
+    """
+
+    __slots__ = ("avg_mean", "avg_var", "decay", "eps", "inv_std", "shift", "train", "xhat")
+
+    def __init__(self, mean: Array, var: Array, decay: float = 0.9, eps: float = 2e-5) -> None:
+        self.avg_mean = mean
+        self.avg_var = var
+        self.decay = float(decay)
+        self.eps = float(eps)
+
+    def forward(self, x: Array, gamma: Array, beta: Array) -> Array:
+        axes, param_shape = _layout(x)
+        _check_channels(x, gamma=gamma, beta=beta, mean=self.avg_mean, var=self.avg_var)
+        self.train = is_train()
+        if self.train:
+            mean: Array = x.mean(axis=axes, keepdims=True)
+            var: Array = x.var(axis=axes, keepdims=True)
+            self._update_running(x.size // x.shape[1], mean, var)
+        else:
+            # Copies: a later training step updates the running arrays in place.
+            mean = self.avg_mean.reshape(param_shape).astype(x.dtype)
+            var = self.avg_var.reshape(param_shape).astype(x.dtype)
+        self.shift = mean
+        self.inv_std = 1.0 / np.sqrt(var + self.eps)
+        self.xhat = (x - mean) * self.inv_std
+        y: Array = self.xhat * gamma.reshape(param_shape) + beta.reshape(param_shape)
+        return y
+
+    def _update_running(self, m: int, mean: Array, var: Array) -> None:
+        unbiased = m / max(m - 1, 1)  # running var estimates the population (DeZero's rule)
+        self.avg_mean *= self.decay
+        self.avg_mean += (1.0 - self.decay) * mean.reshape(-1)
+        self.avg_var *= self.decay
+        self.avg_var += (1.0 - self.decay) * unbiased * var.reshape(-1)
+
+    def backward_array(self, gy: Array) -> tuple[Array, Array, Array]:
+        x, gamma, _ = self.inputs
+        axes, param_shape = _layout(x.data)
+        gbeta: Array = gy.sum(axis=axes, keepdims=True)
+        ggamma: Array = (gy * self.xhat).sum(axis=axes, keepdims=True)
+        scale = gamma.data.reshape(param_shape) * self.inv_std
+        if self.train:
+            m = x.data.size // x.data.shape[1]
+            gx: Array = scale * (gy - gbeta * (1.0 / m) - self.xhat * (ggamma * (1.0 / m)))
+        else:
+            gx = scale * gy
+        return gx, ggamma.reshape(-1), gbeta.reshape(-1)
+
+    def backward(self, gy: Variable) -> tuple[Variable, Variable, Variable]:
+        x, gamma, _ = self.inputs
+        axes, param_shape = _layout(x.data)
+        inv_std: Variable | Array = self.inv_std  # a constant in test mode
+        if self.train:  # rebuild xhat from x, so that its dependence on x is differentiated
+            centered = x - average(x, axes, keepdims=True)
+            inv_std = (average(centered * centered, axes, keepdims=True) + self.eps) ** -0.5
+            xhat = centered * inv_std
+        else:
+            xhat = (x - self.shift) * self.inv_std
+        gbeta = sum_(gy, axes, keepdims=True)
+        ggamma = sum_(gy * xhat, axes, keepdims=True)
+        scale = reshape(gamma, param_shape) * inv_std
+        if self.train:
+            m = x.data.size // x.data.shape[1]
+            gx = scale * (gy - gbeta * (1.0 / m) - xhat * (ggamma * (1.0 / m)))
+        else:
+            gx = scale * gy
+        channels = (x.shape[1],)
+        return gx, reshape(ggamma, channels), reshape(gbeta, channels)
+
+
+def batch_norm(
+    x: Operand,
+    gamma: Operand,
+    beta: Operand,
+    mean: Array | Variable,
+    var: Array | Variable,
+    decay: float = 0.9,
+    eps: float = 2e-5,
+) -> Variable:
+    """Batch normalization of x, (N, C) or (N, C, H, W), per channel (DeZero's signature).
+
+    ``mean`` and ``var`` are the running statistics, shape (C,): updated in place in training
+    (``running = decay * running + (1 - decay) * batch``, var unbiased) and used in test mode.
+    """
+    mean_data = mean.data if isinstance(mean, Variable) else mean
+    var_data = var.data if isinstance(var, Variable) else var
+    return resolve("batch_norm", BatchNorm)(mean_data, var_data, decay, eps)(x, gamma, beta)
+
+
+# DeZero spells it this way in dezero.functions (and its BatchNorm layer calls that name).
+batch_nrom = batch_norm
+
+
+def _dropout_samples(rng: np.random.Generator) -> list[Sample]:
+    samples = []
+    for shape in [(3, 4), (2, 3, 2)]:
+        mask = (rng.random(shape) > 0.4) * (1.0 / 0.6)
+        x = _samples.uniform(rng, shape, -2.0, 2.0)
+        samples.append(
+            Sample(
+                (x,),
+                make=lambda m=mask: Dropout(m),  # type: ignore[misc]
+                reference=lambda a, m=mask: a * m,
+                label=f"{shape}",
+            )
+        )
+    return samples
+
+
+def _batch_norm_samples(rng: np.random.Generator) -> list[Sample]:
+    samples = []
+    for shape in [(5, 3), (3, 2, 2, 2)]:
+        channels = shape[1]
+        x = _samples.uniform(rng, shape, -2.0, 2.0)
+        gamma = _samples.uniform(rng, (channels,), 0.5, 1.5)
+        beta = _samples.uniform(rng, (channels,), -1.0, 1.0)
+        samples.append(
+            Sample(
+                (x, gamma, beta),
+                make=lambda c=channels: BatchNorm(np.zeros(c), np.ones(c)),  # type: ignore[misc]
+                label=f"{shape} train mode",
+            )
+        )
+    return samples
 
 
 @hookimpl
 def plugrad_register_ops(registrar: Registrar) -> None:
-    """Register this family's ops."""
+    registrar.register(
+        "dropout", Dropout, arity=1, description="x * mask", samples=_dropout_samples
+    )
+    registrar.register(
+        "batch_norm",
+        BatchNorm,
+        arity=3,
+        description="gamma * (x - mean) / sqrt(var + eps) + beta, per channel",
+        samples=_batch_norm_samples,
+    )

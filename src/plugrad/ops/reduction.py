@@ -1,15 +1,18 @@
-"""Reductions: sum."""
+"""Reductions: sum, average (mean), max, min, logsumexp."""
 
 from __future__ import annotations
+
+from typing import ClassVar
 
 import numpy as np
 
 from plugrad._arrays import kept_dims_shape
 from plugrad._typing import Array, Operand, Shape
 from plugrad.core.function import Function
-from plugrad.core.variable import Variable
+from plugrad.core.variable import Variable, as_variable
 from plugrad.ops import _samples
-from plugrad.plugin import Registrar, Sample, hookimpl
+from plugrad.ops.elementwise import _output, exp
+from plugrad.plugin import Registrar, Sample, SampleFactory, hookimpl
 from plugrad.registry import resolve
 
 
@@ -45,6 +48,136 @@ def sum(x: Operand, axis: int | Shape | None = None, keepdims: bool = False) -> 
     return resolve("sum", Sum)(axis, keepdims)(x)
 
 
+def average(x: Operand, axis: int | Shape | None = None, keepdims: bool = False) -> Variable:
+    """Mean of x over ``axis`` (all axes by default); DeZero's F.average, also F.mean."""
+    x = as_variable(x)
+    y = sum(x, axis, keepdims)
+    # A Python float factor keeps a float32 graph float32 (an empty x gives NaN, as NumPy's).
+    return y * (y.size / x.size if x.size else float("nan"))
+
+
+mean = average
+
+
+class _Extremum(Function[Array]):
+    """Shared by Max and Min: the gradient flows to the entries equal to the result."""
+
+    __slots__ = ("axis", "keepdims")
+    _name: ClassVar[str] = "max"  # for error messages
+
+    def __init__(self, axis: int | Shape | None = None, keepdims: bool = False) -> None:
+        self.axis = axis if axis is None or isinstance(axis, int) else tuple(axis)
+        self.keepdims = keepdims
+
+    def _reduce(self, x: Array) -> Array:
+        raise NotImplementedError
+
+    def forward(self, x: Array) -> Array:
+        if x.size == 0:
+            raise ValueError(f"{self._name}: the input of shape {x.shape} is empty")
+        try:
+            return self._reduce(x)
+        except np.exceptions.AxisError:
+            raise ValueError(
+                f"{self._name}: axis {self.axis} is out of range for shape {x.shape}"
+            ) from None
+
+    def _mask(self) -> Array:
+        """1 where x equals the (broadcast) result, else 0 (every tied entry gets gy)."""
+        x = self.inputs[0].data
+        y = _output(self).data.reshape(kept_dims_shape(x.shape, self.axis))
+        mask: Array = (x == y).astype(x.dtype)
+        return mask
+
+    def _spread(self, gy: Array) -> Array:
+        return gy.reshape(kept_dims_shape(self.inputs[0].data.shape, self.axis))
+
+    def backward_array(self, gy: Array) -> Array:
+        mask = self._mask()
+        return mask * self._spread(gy)
+
+    def backward(self, gy: Variable) -> Variable:
+        from plugrad.ops.shape import reshape
+
+        x_shape = self.inputs[0].shape
+        return reshape(gy, kept_dims_shape(x_shape, self.axis)) * self._mask()
+
+
+class Max(_Extremum):
+    """y = max of x over ``axis``;  gx = gy where x == y, else 0"""
+
+    __slots__ = ()
+    _name = "max"
+
+    def _reduce(self, x: Array) -> Array:
+        y: Array = x.max(axis=self.axis, keepdims=self.keepdims)
+        return y
+
+
+class Min(_Extremum):
+    """y = min of x over ``axis``;  gx = gy where x == y, else 0"""
+
+    __slots__ = ()
+    _name = "min"
+
+    def _reduce(self, x: Array) -> Array:
+        y: Array = x.min(axis=self.axis, keepdims=self.keepdims)
+        return y
+
+
+def max(x: Operand, axis: int | Shape | None = None, keepdims: bool = False) -> Variable:  # noqa: A001  # DeZero's F.max
+    """Maximum of x over ``axis`` (all axes by default)."""
+    return resolve("max", Max)(axis, keepdims)(x)
+
+
+def min(x: Operand, axis: int | Shape | None = None, keepdims: bool = False) -> Variable:  # noqa: A001  # DeZero's F.min
+    """Minimum of x over ``axis`` (all axes by default)."""
+    return resolve("min", Min)(axis, keepdims)(x)
+
+
+class LogSumExp(Function[Array]):
+    """y = log(sum(exp(x), axis));  gx = gy * exp(x - y)  (the softmax of x)"""
+
+    __slots__ = ("axis", "keepdims")
+
+    def __init__(self, axis: int | Shape | None = 1, keepdims: bool = True) -> None:
+        self.axis = axis if axis is None or isinstance(axis, int) else tuple(axis)
+        self.keepdims = keepdims
+
+    def forward(self, x: Array) -> Array:
+        try:
+            m: Array = x.max(axis=self.axis, keepdims=True)
+        except np.exceptions.AxisError:
+            raise ValueError(
+                f"logsumexp: axis {self.axis} is out of range for shape {x.shape}"
+            ) from None
+        y: Array = m + np.log(np.exp(x - m).sum(axis=self.axis, keepdims=True))
+        if not self.keepdims:
+            y = y.reshape(np.sum(x, axis=self.axis).shape)
+        return y
+
+    def _kept(self) -> Shape:
+        return kept_dims_shape(self.inputs[0].data.shape, self.axis)
+
+    def backward_array(self, gy: Array) -> Array:
+        x = self.inputs[0].data
+        y = _output(self).data.reshape(self._kept())
+        gx: Array = gy.reshape(self._kept()) * np.exp(x - y)
+        return gx
+
+    def backward(self, gy: Variable) -> Variable:
+        from plugrad.ops.shape import reshape
+
+        (x,) = self.inputs
+        y = _output(self)
+        return reshape(gy, self._kept()) * exp(x - reshape(y, self._kept()))
+
+
+def logsumexp(x: Operand, axis: int | Shape | None = 1, keepdims: bool = True) -> Variable:
+    """log(sum(exp(x), axis)) without overflow; keeps the reduced axis, as DeZero's does."""
+    return resolve("logsumexp", LogSumExp)(axis, keepdims)(x)
+
+
 def _sum_samples(rng: np.random.Generator) -> list[Sample]:
     x = _samples.uniform(rng, (2, 3, 4), -2.0, 2.0)
     settings: list[tuple[int | Shape | None, bool]] = [
@@ -59,8 +192,57 @@ def _sum_samples(rng: np.random.Generator) -> list[Sample]:
     ]
 
 
+def _distinct(rng: np.random.Generator, shape: Shape) -> Array:
+    """Values at least 0.1 apart, so that the maximum and minimum are unique and stable."""
+    size = int(np.prod(shape))
+    values = (rng.permutation(size) - size / 2) * 0.3 + rng.uniform(-0.05, 0.05, size)
+    return np.asarray(values, dtype=np.float64).reshape(shape)
+
+
+def _extremum_sample(
+    cls: type[Max] | type[Min], x: Array, axis: int | Shape | None, keepdims: bool
+) -> Sample:
+    return Sample((x,), make=lambda: cls(axis, keepdims), label=f"axis={axis} {keepdims=}")
+
+
+def _extremum_samples(cls: type[Max] | type[Min]) -> SampleFactory:
+    def samples(rng: np.random.Generator) -> list[Sample]:
+        x = _distinct(rng, (2, 3, 4))
+        settings: list[tuple[int | Shape | None, bool]] = [
+            (None, False),
+            (1, False),
+            ((0, 2), True),
+            (-1, True),
+        ]
+        return [_extremum_sample(cls, x, axis, keep) for axis, keep in settings]
+
+    return samples
+
+
+def _logsumexp_samples(rng: np.random.Generator) -> list[Sample]:
+    x = _samples.uniform(rng, (3, 4), -2.0, 2.0)
+    return [
+        Sample((x,), make=lambda: LogSumExp(1, True), label="axis=1 keepdims"),
+        Sample((x,), make=lambda: LogSumExp(0, False), label="axis=0"),
+        Sample((x,), make=lambda: LogSumExp(None, False), label="all axes"),
+    ]
+
+
 @hookimpl
 def plugrad_register_ops(registrar: Registrar) -> None:
     registrar.register(
         "sum", Sum, arity=1, description="x.sum(axis, keepdims)", samples=_sum_samples
+    )
+    registrar.register(
+        "max", Max, arity=1, description="x.max(axis, keepdims)", samples=_extremum_samples(Max)
+    )
+    registrar.register(
+        "min", Min, arity=1, description="x.min(axis, keepdims)", samples=_extremum_samples(Min)
+    )
+    registrar.register(
+        "logsumexp",
+        LogSumExp,
+        arity=1,
+        description="log(sum(exp(x), axis))",
+        samples=_logsumexp_samples,
     )

@@ -1,4 +1,4 @@
-"""Shape ops: reshape, transpose, broadcast_to, sum_to."""
+"""Shape ops: reshape, transpose, broadcast_to, sum_to; expand_dims and flatten (reshapes)."""
 
 from __future__ import annotations
 
@@ -47,6 +47,26 @@ def reshape(x: Operand, shape: int | Shape) -> Variable:
     if isinstance(x, Variable) and x.shape == target:
         return x
     return resolve("reshape", Reshape)(target)(x)
+
+
+def expand_dims(x: Operand, axis: int) -> Variable:
+    """x with a new axis of length 1 inserted at ``axis`` (a reshape)."""
+    x = as_variable(x)
+    if not -x.ndim - 1 <= axis <= x.ndim:
+        raise ValueError(
+            f"expand_dims: axis {axis} is out of range for an input of shape {x.shape}"
+        )
+    shape = list(x.shape)
+    shape.insert(axis if axis >= 0 else x.ndim + 1 + axis, 1)
+    return reshape(x, tuple(shape))
+
+
+def flatten(x: Operand) -> Variable:
+    """x reshaped to (N, -1): one row per sample of the batch."""
+    x = as_variable(x)
+    if x.ndim == 0:
+        raise ValueError("flatten: the input is 0-d; it needs a batch axis (N, ...)")
+    return reshape(x, (x.shape[0], -1))
 
 
 class Transpose(Function[Array]):
