@@ -1,4 +1,8 @@
-"""The plugin contract: everything an op plugin imports from plugrad, in one module.
+"""The plugin contract: the hook, the registrar and the types an op plugin needs.
+
+(Besides this module, a plugin uses ``plugrad.Function`` and ``plugrad.Variable`` for its ops,
+``plugrad.functions`` inside differentiable backwards, ``plugrad.registry.resolve`` in its
+typed wrappers, and ``plugrad.testing`` in its tests.)
 
 A plugin is a module (or an object) with a ``plugrad_register_ops`` hook implementation, named
 by an entry point in the ``plugrad.plugins`` group of its distribution::
@@ -7,20 +11,22 @@ by an entry point in the ``plugrad.plugins`` group of its distribution::
     special = "plugrad_special.ops"
 
 plugrad calls the hook once, at discovery, with a ``Registrar``; the plugin registers its
-``Function`` classes with the metadata the test kit needs.  After that, calling an op never goes
-through pluggy: the registry is a plain dict of classes.
+``Function`` classes with the metadata the test kit needs, under names namespaced by the plugin
+(``special.erf``).  After that, calling an op never goes through pluggy: the registry is a plain
+dict of classes.  docs/writing-a-plugin.md walks through it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Final, Protocol
+from typing import TYPE_CHECKING, Final, Protocol, TypeAlias
 
 import numpy as np
 import pluggy
 
-from plugrad._typing import Array
+from plugrad._typing import Array as Array
+from plugrad._typing import Operand as Operand
 
 if TYPE_CHECKING:
     from plugrad.core.function import AnyFunction
@@ -47,7 +53,9 @@ class Sample:
     label: str = ""
 
 
-SampleFactory = Callable[[np.random.Generator], Sequence[Sample]]
+# A string alias: evaluating ``np.random`` here would import numpy.random (~10 ms) at
+# ``import plugrad`` time, for an annotation.
+SampleFactory: TypeAlias = "Callable[[np.random.Generator], Sequence[Sample]]"
 
 
 @dataclass(frozen=True)
@@ -105,6 +113,8 @@ class OpsPlugin(Protocol):
 __all__ = [
     "ENTRY_POINT_GROUP",
     "PROJECT",
+    "Array",
+    "Operand",
     "OpSpec",
     "OpsPlugin",
     "PluginSpec",

@@ -1,34 +1,53 @@
-"""The op registry: plugins found through entry points, ops looked up by name."""
+"""The op registry: plugins found through entry points, ops looked up by name.
 
-from plugrad.registry._errors import (
-    PluginLoadError as PluginLoadError,
-)
-from plugrad.registry._errors import (
-    PluginWarning as PluginWarning,
-)
-from plugrad.registry._errors import (
-    RegistrationError as RegistrationError,
-)
-from plugrad.registry._errors import (
-    RegistryError as RegistryError,
-)
-from plugrad.registry._errors import (
-    UnknownOpError as UnknownOpError,
-)
+Knobs (read at discovery; ``refresh()`` re-reads them): ``PLUGRAD_DISABLE_PLUGIN_AUTOLOAD=1``
+loads no third-party plugin, ``PLUGRAD_PLUGINS=a,b`` loads only those (autoload off or on),
+``PLUGRAD_BLOCK_PLUGINS=a,b`` never loads those, ``PLUGRAD_STRICT_PLUGINS=1`` makes plugin
+failures and clashes errors.  plugrad's own op families always load.
+"""
+
+from plugrad.registry._errors import PluginLoadError as PluginLoadError
+from plugrad.registry._errors import PluginWarning as PluginWarning
+from plugrad.registry._errors import RegistrationError as RegistrationError
+from plugrad.registry._errors import RegistryError as RegistryError
+from plugrad.registry._errors import UnknownOpError as UnknownOpError
+from plugrad.registry._records import Clash as Clash
 from plugrad.registry._records import OpRecord as OpRecord
 from plugrad.registry._records import Origin as Origin
 from plugrad.registry._records import PluginRecord as PluginRecord
+from plugrad.registry._records import PluginStatus as PluginStatus
+from plugrad.registry._settings import LoadSettings as LoadSettings
+from plugrad.registry._sources import PluginSource as PluginSource
+from plugrad.registry._sources import failing_source as failing_source
+from plugrad.registry._sources import fake_plugin as fake_plugin
+from plugrad.registry._sources import plugin_source as plugin_source
 from plugrad.registry._table import Registry as Registry
 from plugrad.registry._table import active_registry as active_registry
 from plugrad.registry._table import describe_op as describe_op
+from plugrad.registry._table import refresh as refresh
 from plugrad.registry._table import resolve as resolve
 from plugrad.registry._table import use_registry as use_registry
 
+
+def plugins() -> list[PluginRecord]:
+    """Every plugin of the active registry: distribution, version, entry point, status, ops."""
+    return active_registry().plugin_records()
+
+
+def ops() -> list[OpRecord]:
+    """Every usable op of the active registry, with its spec and origin."""
+    return active_registry().ops()
+
+
 __all__ = [
+    "Clash",
+    "LoadSettings",
     "OpRecord",
     "Origin",
     "PluginLoadError",
     "PluginRecord",
+    "PluginSource",
+    "PluginStatus",
     "PluginWarning",
     "RegistrationError",
     "Registry",
@@ -36,6 +55,12 @@ __all__ = [
     "UnknownOpError",
     "active_registry",
     "describe_op",
+    "failing_source",
+    "fake_plugin",
+    "ops",
+    "plugin_source",
+    "plugins",
+    "refresh",
     "resolve",
     "use_registry",
 ]

@@ -1,35 +1,27 @@
-"""Discovery: entry points -> pluggy -> validated op records.
+"""Loading one plugin: import it, run its hook through pluggy, validate what it registers.
 
-pluggy runs here, once, at load time.  Each plugin gets its own ``PluginManager`` and its own
-``Registrar``, so a plugin that raises loses only its own ops, and every op knows its origin.
+pluggy runs here, once per plugin, at discovery.  Each plugin gets its own ``PluginManager``
+and its own ``Registrar``, so a plugin that raises loses only its own ops, and every op knows
+its origin.
 """
 
 from __future__ import annotations
 
-import traceback
+import inspect
 import warnings
-from collections.abc import Iterable
-from importlib.metadata import EntryPoint
-from typing import TYPE_CHECKING, Any
+from types import ModuleType, SimpleNamespace
+from typing import TYPE_CHECKING
 
 import pluggy
 
 from plugrad.plugin import PROJECT, OpSpec, PluginSpec, SampleFactory
 from plugrad.registry._errors import PluginLoadError, PluginWarning, RegistrationError
 from plugrad.registry._records import OpRecord, Origin, PluginRecord
+from plugrad.registry._settings import BLOCK_ENV, STRICT_ENV
+from plugrad.registry._sources import PluginSource
 
 if TYPE_CHECKING:
     from plugrad.core.function import AnyFunction
-
-
-def origin_of(entry_point: EntryPoint) -> Origin:
-    dist = entry_point.dist
-    return Origin(
-        entry_point=entry_point.name,
-        value=entry_point.value,
-        distribution=dist.name if dist is not None else "<unknown distribution>",
-        version=dist.version if dist is not None else "?",
-    )
 
 
 class CollectingRegistrar:
@@ -52,26 +44,10 @@ class CollectingRegistrar:
         priority: int = 0,
     ) -> None:
         # The annotations bind typed plugins only; untyped ones reach here too, so check.
-        given: object = name
-        if not isinstance(given, str) or not given.isidentifier():
-            raise RegistrationError(
-                f"{self.origin}: op name {name!r} is not a valid Python identifier"
-            )
-        # Imported here: the registry must not import the core at load time (the core's
-        # operators import the op modules, which import the registry).
-        from plugrad.core.function import Function
-
-        candidate: object = function
-        if not (isinstance(candidate, type) and issubclass(candidate, Function)):
-            raise RegistrationError(
-                f"{self.origin}: op {name!r} must be a plugrad.Function subclass, got {function!r}"
-            )
-        count: object = arity
-        if not isinstance(count, int) or count < -1:
-            raise RegistrationError(
-                f"{self.origin}: op {name!r} has arity {arity!r}; use the number of inputs, "
-                "or -1 for a variadic op"
-            )
+        self._check_name(name)
+        self._check_function(name, function)
+        self._check_arity(name, function, arity)
+        self._check_metadata(name, description, samples, double_backward, override, priority)
         if any(record.name == name for record in self.records):
             raise RegistrationError(f"{self.origin} registers op {name!r} twice")
         spec = OpSpec(
@@ -86,81 +62,126 @@ class CollectingRegistrar:
         )
         self.records.append(OpRecord(spec, self.origin))
 
+    def _check_name(self, name: object) -> None:
+        # ``name`` or ``namespace.name``: a namespace keeps a plugin's names clear of others'.
+        if not isinstance(name, str) or not all(part.isidentifier() for part in name.split(".")):
+            raise RegistrationError(
+                f"{self.origin}: op name {name!r} must be an identifier, optionally with a "
+                "namespace ('special.erf')"
+            )
 
-def load_plugin(entry_point: EntryPoint, *, strict: bool) -> tuple[PluginRecord, list[OpRecord]]:
-    """Import one plugin and run its hook; failures become a ``failed`` record and a warning."""
-    origin = origin_of(entry_point)
+    def _check_function(self, name: str, function: object) -> None:
+        # Imported here: the registry must not import the core at load time (the core's
+        # operators import the op modules, which import the registry).
+        from plugrad.core.function import Function
+
+        if not (isinstance(function, type) and issubclass(function, Function)):
+            raise RegistrationError(
+                f"{self.origin}: op {name!r} must be a plugrad.Function subclass, "
+                f"got {function!r} ({type(function).__name__})"
+            )
+        if not (function.has_array_backward or function.has_graph_backward):
+            raise RegistrationError(
+                f"{self.origin}: op {name!r} ({function.__name__}) defines neither "
+                "backward_array() nor backward(); an op must be differentiable"
+            )
+
+    def _check_arity(self, name: str, function: type[AnyFunction], arity: object) -> None:
+        if not isinstance(arity, int) or isinstance(arity, bool) or arity < -1:
+            raise RegistrationError(
+                f"{self.origin}: op {name!r} has arity {arity!r}; use the number of inputs, "
+                "or -1 for a variadic op"
+            )
+        declared = _forward_arity(function)
+        if arity != -1 and declared is not None and declared != arity:
+            raise RegistrationError(
+                f"{self.origin}: op {name!r} is registered with arity={arity}, but "
+                f"{function.__name__}.forward takes {declared} input(s)"
+            )
+
+    def _check_metadata(
+        self,
+        name: str,
+        description: object,
+        samples: object,
+        double_backward: object,
+        override: object,
+        priority: object,
+    ) -> None:
+        problems = []
+        if not isinstance(description, str):
+            problems.append(f"description must be a str, got {type(description).__name__}")
+        if samples is not None and not callable(samples):
+            problems.append("samples must be a function rng -> list[Sample], or None")
+        if not isinstance(double_backward, bool):
+            problems.append("double_backward must be a bool")
+        if not isinstance(override, bool):
+            problems.append("override must be a bool")
+        if not isinstance(priority, int) or isinstance(priority, bool):
+            problems.append("priority must be an int")
+        if problems:
+            raise RegistrationError(f"{self.origin}: op {name!r}: " + "; ".join(problems))
+
+
+def _forward_arity(function: type[AnyFunction]) -> int | None:
+    """The number of inputs ``forward`` takes, or None if it is variadic or unreadable."""
+    try:
+        parameters = list(inspect.signature(function.forward).parameters.values())[1:]
+    except (TypeError, ValueError):
+        return None
+    positional = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    if any(p.kind is inspect.Parameter.VAR_POSITIONAL for p in parameters):
+        return None
+    return sum(1 for p in parameters if p.kind in positional)
+
+
+def load_plugin(source: PluginSource, *, strict: bool) -> tuple[PluginRecord, list[OpRecord]]:
+    """Import one plugin and run its hook; a failure becomes a ``failed`` record and a warning."""
+    origin = source.origin
     registrar = CollectingRegistrar(origin)
     try:
-        plugin = entry_point.load()
+        plugin = source.load()
         manager = pluggy.PluginManager(PROJECT)
         manager.add_hookspecs(PluginSpec)
-        manager.register(plugin, name=entry_point.name)
+        manager.register(_hooks_of(plugin), name=origin.entry_point)
+        manager.check_pending()  # a misspelled hook name is an error, not silence
         manager.hook.plugrad_register_ops(registrar=registrar)
     except Exception as exc:
+        import traceback  # deferred: only failures need it
+
         reason = f"{type(exc).__name__}: {exc}"
-        report_failure(origin, reason, exc, strict=strict)
         details = "".join(traceback.format_exception(exc))
-        return PluginRecord(origin, "failed", reason=f"{reason}\n{details}"), []
+        report_failure(origin, reason, details, exc, strict=strict)
+        return PluginRecord(origin, "failed", reason=details.rstrip(), error=exc), []
     names = [record.name for record in registrar.records]
     return PluginRecord(origin, "loaded", ops=names), registrar.records
 
 
-def report_failure(origin: Origin, reason: str, exc: BaseException | None, *, strict: bool) -> None:
+def _hooks_of(plugin: object) -> object:
+    """For a module, only its hook implementations: what pluggy would find, found faster.
+
+    pluggy inspects every attribute of a plugin statically (``inspect.getattr_static``), which
+    for a module of ops costs about a millisecond; a module's attributes are plain values, so a
+    dict lookup of pluggy's marker finds the same functions, misspelled hooks included.
+    """
+    if not isinstance(plugin, ModuleType):
+        return plugin  # an object may have properties: let pluggy look at it carefully
+    marker = f"{PROJECT}_impl"
+    hooks = {name: value for name, value in vars(plugin).items() if hasattr(value, marker)}
+    return SimpleNamespace(**hooks)
+
+
+def report_failure(
+    origin: Origin, reason: str, details: str, exc: BaseException, *, strict: bool
+) -> None:
+    """Warn (or, in strict mode, raise) naming the plugin, its cause and how to disable it."""
     message = (
-        f"plugrad: {origin} failed and was skipped: {reason}. "
-        f"The rest of plugrad keeps working; to stop loading it, set "
-        f"PLUGRAD_BLOCK_PLUGINS={origin.entry_point} or uninstall {origin.distribution}."
+        f"plugrad: {origin} failed to load and was skipped: {reason}\n"
+        f"{details.rstrip()}\n"
+        f"The rest of plugrad keeps working without its ops. To stop loading it, set "
+        f"{BLOCK_ENV}={origin.entry_point} or uninstall {origin.distribution}; "
+        f"{STRICT_ENV}=1 makes this an error."
     )
     if strict:
         raise PluginLoadError(message) from exc
-    warnings.warn(message, PluginWarning, stacklevel=4)
-
-
-def merge(records: Iterable[OpRecord], *, strict: bool) -> tuple[dict[str, OpRecord], list[str]]:
-    """Settle name clashes deterministically; return the winners and the clash messages.
-
-    Plain registrations of one name from two plugins clash.  ``override=True`` registrations
-    replace the plain one, the highest ``priority`` winning; equal top priorities clash.  Input
-    order does not matter: clashes are settled by priority, then by (distribution, entry point)
-    name, never by install order.
-    """
-    by_name: dict[str, list[OpRecord]] = {}
-    for record in records:
-        by_name.setdefault(record.name, []).append(record)
-    winners: dict[str, OpRecord] = {}
-    clashes: list[str] = []
-    for name, candidates in by_name.items():
-        winner, clash = _settle(name, candidates)
-        winners[name] = winner
-        if clash:
-            clashes.append(clash)
-            if strict:
-                raise RegistrationError(clash)
-            warnings.warn(clash, PluginWarning, stacklevel=3)
-    return winners, clashes
-
-
-def _settle(name: str, candidates: list[OpRecord]) -> tuple[OpRecord, str]:
-    def order(record: OpRecord) -> tuple[int, str, str]:
-        return (-record.spec.priority, record.origin.distribution, record.origin.entry_point)
-
-    overrides = sorted((r for r in candidates if r.spec.override), key=order)
-    plain = sorted((r for r in candidates if not r.spec.override), key=order)
-    if overrides:
-        top = [r for r in overrides if r.spec.priority == overrides[0].spec.priority]
-        if len(top) > 1:
-            return top[0], _clash_message(name, top, "override it with the same priority")
-        return overrides[0], ""
-    if len(plain) > 1:
-        return plain[0], _clash_message(name, plain, "register it")
-    return plain[0], ""
-
-
-def _clash_message(name: str, clashing: list[OpRecord], what: str) -> str:
-    origins = "; ".join(str(r.origin) for r in clashing)
-    return (
-        f"plugrad: op {name!r} is registered twice: {len(clashing)} plugins {what} ({origins}). "
-        f"Using the one from {clashing[0].origin}. To replace an op on purpose, register with "
-        "override=True and a priority; or block one plugin with PLUGRAD_BLOCK_PLUGINS."
-    )
+    warnings.warn(message, PluginWarning, stacklevel=2)

@@ -3,21 +3,31 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Final, Literal
 
 from plugrad.plugin import OpSpec
 
+# The distribution whose entry points are plugrad's own op families: they always load.
+BUILTIN_DISTRIBUTION: Final = "plugrad"
+
+# loaded: its hook ran.  failed: import or hook raised (reason says why).  blocked: named in
+# PLUGRAD_BLOCK_PLUGINS.  disabled: autoload is off, or it is not in PLUGRAD_PLUGINS.
 PluginStatus = Literal["loaded", "failed", "blocked", "disabled"]
 
 
 @dataclass(frozen=True)
 class Origin:
-    """Which plugin an op came from."""
+    """Which plugin an op came from: its entry point and distribution."""
 
     entry_point: str  # the entry point's name
     value: str  # what it points at, ``module`` or ``module:attr``
     distribution: str
     version: str
+
+    @property
+    def builtin(self) -> bool:
+        """Whether this is one of plugrad's own op families."""
+        return self.distribution == BUILTIN_DISTRIBUTION
 
     def __str__(self) -> str:
         return f"plugin {self.entry_point!r} ({self.distribution} {self.version}, {self.value})"
@@ -41,5 +51,15 @@ class PluginRecord:
 
     origin: Origin
     status: PluginStatus
-    reason: str = ""
-    ops: list[str] = field(default_factory=list)
+    reason: str = ""  # why it failed, was blocked or disabled (a failure keeps the traceback)
+    ops: list[str] = field(default_factory=list)  # the op names it registered
+    error: BaseException | None = None  # the original exception of a failed plugin
+
+
+@dataclass(frozen=True)
+class Clash:
+    """One op name that several plugins registered and no rule could settle."""
+
+    name: str
+    candidates: tuple[OpRecord, ...]
+    message: str

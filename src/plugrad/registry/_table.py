@@ -1,99 +1,271 @@
 """The op table: a plain dict of classes, filled once by discovery.
 
 Typed wrappers call ``resolve(name, DefaultClass)`` on every op call; its fast path is one dict
-lookup.  Discovery happens on the first lookup, not during ``import plugrad``.
+lookup.  Discovery happens on the first lookup, not during ``import plugrad``; it runs once and
+is cached until ``refresh()``.
 """
 
 from __future__ import annotations
 
-import difflib
-import os
-from collections.abc import Iterable, Iterator
+import threading
+import warnings
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from importlib.metadata import EntryPoint, entry_points
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
-from plugrad.plugin import ENTRY_POINT_GROUP
-from plugrad.registry._errors import UnknownOpError
-from plugrad.registry._loader import load_plugin, merge
-from plugrad.registry._records import OpRecord, PluginRecord
+from plugrad.registry._errors import PluginWarning, RegistrationError, RegistryError, UnknownOpError
+from plugrad.registry._loader import load_plugin
+from plugrad.registry._merge import merge
+from plugrad.registry._records import Clash, OpRecord, PluginRecord, PluginStatus
+from plugrad.registry._settings import (
+    ALLOW_ENV,
+    BLOCK_ENV,
+    DISABLE_AUTOLOAD_ENV,
+    LoadSettings,
+    normalize,
+    selectors,
+)
+from plugrad.registry._sources import PluginSource, as_sources, installed_sources
 
 if TYPE_CHECKING:
     from plugrad.core.function import AnyFunction
 
 F = TypeVar("F", bound="AnyFunction")
 
-STRICT_ENV = "PLUGRAD_STRICT_PLUGINS"
-
-
-def _env_flag(name: str) -> bool:
-    return os.environ.get(name, "").strip().lower() in {"1", "true", "yes", "on"}
-
 
 class Registry:
-    """Ops by name, the plugins they came from, and the clashes found while loading."""
+    """Ops by name, the plugins they came from, and the clashes found while loading.
 
-    def __init__(self, entry_points: Iterable[EntryPoint] | None = None) -> None:
-        # None means "the installed entry points"; tests pass their own.
-        self._entry_points = None if entry_points is None else list(entry_points)
+    ``Registry()`` discovers the installed entry points and reads the ``PLUGRAD_*`` knobs.
+    For tests, ``Registry(sources)`` takes entry points, ``PluginSource``s (see
+    ``plugin_source``) or plain plugin objects, and ``Registry.from_plugins(...)`` adds
+    plugrad's own ops to them; pass ``settings`` to fix the knobs instead of reading them.
+    """
+
+    def __init__(
+        self,
+        entry_points: Iterable[object] | None = None,
+        *,
+        settings: LoadSettings | None = None,
+    ) -> None:
+        given = None if entry_points is None else list(entry_points)
+        self._sources: Callable[[], list[PluginSource]] = (
+            installed_sources if given is None else lambda: as_sources(given)
+        )
+        self._settings = settings
+        self._lock = threading.RLock()
+        self._loading = False
+        self._reset()
+
+    @classmethod
+    def from_plugins(
+        cls,
+        *plugins: object,
+        builtins: bool = True,
+        settings: LoadSettings | None = None,
+    ) -> Registry:
+        """An isolated registry: plugrad's own ops (unless ``builtins=False``) plus ``plugins``.
+
+        ``plugins`` are plugin objects (modules, or anything with the hook) or
+        ``PluginSource``s; nothing is installed and the environment's knobs are ignored.
+        """
+
+        def sources() -> list[PluginSource]:
+            found = installed_sources(builtins_only=True) if builtins else []
+            return found + as_sources(plugins)
+
+        registry = cls([], settings=settings or LoadSettings())
+        registry._sources = sources
+        return registry
+
+    def _reset(self) -> None:
         self.classes: dict[str, type[AnyFunction]] = {}
         self.records: dict[str, OpRecord] = {}
+        self.shadowed: dict[str, list[OpRecord]] = {}
         self.plugins: list[PluginRecord] = []
-        self.clashes: list[str] = []
+        self.clashes: list[Clash] = []
         self.loaded = False
+
+    # -- discovery ----------------------------------------------------------------------------
 
     def load(self) -> None:
         """Discover plugins now (once; later calls do nothing until ``refresh``)."""
         if self.loaded:
             return
-        strict = _env_flag(STRICT_ENV)
-        found = self._find_entry_points()
-        all_records: list[OpRecord] = []
-        for entry_point in found:
-            plugin, records = load_plugin(entry_point, strict=strict)
-            self.plugins.append(plugin)
-            all_records.extend(records)
-        self.records, self.clashes = merge(all_records, strict=strict)
-        self.classes = {name: record.spec.function for name, record in self.records.items()}
-        self.loaded = True
+        with self._lock:
+            self._load_locked()
+
+    def _load_locked(self) -> None:
+        if self.loaded:  # another thread finished while this one waited for the lock
+            return
+        if self._loading:
+            raise RegistryError(
+                "an op was looked up while plugrad was still loading plugins (from a "
+                "plugin's import or its plugrad_register_ops hook); ops can be called only "
+                "after loading: move the call into a function"
+            )
+        self._loading = True
+        try:
+            self._discover()
+        finally:
+            self._loading = False
 
     def refresh(self) -> None:
         """Forget everything and discover again (after installing a plugin in a notebook)."""
-        self.classes, self.records, self.plugins, self.clashes = {}, {}, [], []
-        self.loaded = False
-        self.load()
+        import importlib
 
-    def _find_entry_points(self) -> list[EntryPoint]:
-        found = (
-            list(entry_points(group=ENTRY_POINT_GROUP))
-            if self._entry_points is None
-            else self._entry_points
-        )
-        # Sorted, so nothing depends on the order in which distributions were installed.
-        return sorted(found, key=lambda ep: (ep.dist.name if ep.dist else "", ep.name, ep.value))
+        importlib.invalidate_caches()  # so newly installed distributions are seen
+        with self._lock:
+            self._reset()
+            self.load()
+
+    def _discover(self) -> None:
+        settings = self._settings or LoadSettings.from_env()
+        sources = _deduplicated(sorted(self._sources(), key=_source_order))
+        _check_entry_point_names(sources, strict=settings.strict)
+        _check_allow_list(sources, settings)
+        plugins: list[PluginRecord] = []
+        records: list[OpRecord] = []
+        for source in sources:
+            skipped = _skip_reason(source, settings)
+            if skipped is not None:
+                plugins.append(PluginRecord(source.origin, skipped[0], reason=skipped[1]))
+                continue
+            plugin, found = load_plugin(source, strict=settings.strict)
+            plugins.append(plugin)
+            records.extend(found)
+        winners, shadowed, clashes = merge(records, strict=settings.strict)
+        # Published together at the end: a strict-mode error leaves the registry unloaded.
+        self.records, self.shadowed, self.clashes = winners, shadowed, clashes
+        self.plugins = plugins
+        self.classes = {name: record.spec.function for name, record in winners.items()}
+        self.loaded = True
+
+    # -- lookup -------------------------------------------------------------------------------
 
     def get(self, name: str) -> type[AnyFunction]:
         """The op class registered under ``name``; ``UnknownOpError`` suggests close names."""
-        self.load()
-        try:
-            return self.classes[name]
-        except KeyError:
-            raise self._unknown(name) from None
+        return self.record(name).spec.function
 
     def record(self, name: str) -> OpRecord:
+        """What is known about op ``name``: its spec (class, arity, samples) and origin."""
         self.load()
         try:
             return self.records[name]
         except KeyError:
-            raise self._unknown(name) from None
+            raise self._missing(name) from None
 
-    def _unknown(self, name: str) -> UnknownOpError:
+    def ops(self) -> list[OpRecord]:
+        """Every usable op, sorted by name."""
+        self.load()
+        return [self.records[name] for name in sorted(self.records)]
+
+    def plugin_records(self) -> list[PluginRecord]:
+        """Every plugin found, loaded or not, sorted by distribution and entry point."""
+        self.load()
+        return list(self.plugins)
+
+    def _missing(self, name: str) -> RegistryError:
+        for clash in self.clashes:
+            if clash.name == name:
+                return RegistrationError(clash.message)
+        import difflib  # deferred: only error messages need it
+
         close = difflib.get_close_matches(name, list(self.classes), n=3)
         hint = f" Did you mean {', '.join(map(repr, close))}?" if close else ""
         return UnknownOpError(
             f"no op named {name!r} is registered.{hint} "
             "`python -m plugrad plugins` lists the registered ops and the plugins they came from."
         )
+
+    def describe(self, cls: type[AnyFunction]) -> str:
+        """``op 'add' (Add) from plugin 'arithmetic' (plugrad 0.1.0, ...)``."""
+        for record in self.records.values():
+            if record.spec.function is cls:
+                return f"op {record.name!r} ({cls.__name__}) from {record.origin}"
+        for records in self.shadowed.values():
+            for record in records:
+                if record.spec.function is cls:
+                    return f"op {record.name!r} ({cls.__name__}, shadowed) from {record.origin}"
+        return f"op {cls.__name__} (not registered; defined in {cls.__module__})"
+
+
+def _source_order(source: PluginSource) -> tuple[str, str, str]:
+    # Sorted, so nothing depends on the order in which distributions were installed.
+    origin = source.origin
+    return (normalize(origin.distribution), origin.entry_point, origin.value)
+
+
+def _deduplicated(sources: list[PluginSource]) -> list[PluginSource]:
+    """One source per origin (a distribution seen twice on sys.path is listed twice)."""
+    seen: set[object] = set()
+    unique = []
+    for source in sources:
+        if source.origin not in seen:
+            seen.add(source.origin)
+            unique.append(source)
+    return unique
+
+
+def _check_entry_point_names(sources: list[PluginSource], *, strict: bool) -> None:
+    """Two distributions with one entry-point name: both load, but say so (pluggy is silent)."""
+    by_name: dict[str, list[PluginSource]] = {}
+    for source in sources:
+        by_name.setdefault(source.origin.entry_point, []).append(source)
+    for name, same in by_name.items():
+        if len(same) > 1:
+            origins = "; ".join(str(s.origin) for s in same)
+            message = (
+                f"plugrad: {len(same)} plugins share the entry-point name {name!r} ({origins}). "
+                f"Both load, but {BLOCK_ENV}={name} would block both; name one as "
+                "'distribution:entry_point'. Ask the authors to rename one."
+            )
+            _complain(message, strict=strict)
+
+
+def _check_allow_list(sources: list[PluginSource], settings: LoadSettings) -> None:
+    if settings.allow is None:
+        return
+    known: set[str] = set()
+    for source in sources:
+        known |= selectors(source.origin.entry_point, source.origin.distribution)
+    unknown = sorted(name for name in settings.allow if normalize(name) not in known)
+    if unknown:
+        third_party = sorted({s.origin.entry_point for s in sources if not s.origin.builtin})
+        _complain(
+            f"plugrad: {ALLOW_ENV} names {', '.join(unknown)}, but no installed plugin has that "
+            f"name (third-party plugins found: {', '.join(third_party) or 'none'}).",
+            strict=settings.strict,
+        )
+
+
+def _skip_reason(source: PluginSource, settings: LoadSettings) -> tuple[PluginStatus, str] | None:
+    """Why ``source`` is not loaded, or None if it is."""
+    origin = source.origin
+    names = selectors(origin.entry_point, origin.distribution)
+    if origin.builtin:
+        if settings.blocks(names):
+            _complain(
+                f"plugrad: {BLOCK_ENV} names {origin}, one of plugrad's own op families, which "
+                "always load; to replace one of its ops, register yours with override=True.",
+                strict=settings.strict,
+            )
+        return None
+    if settings.blocks(names):
+        return "blocked", f"named in {BLOCK_ENV}"
+    if settings.allow is not None:
+        if settings.allows(names):
+            return None
+        return "disabled", f"not named in {ALLOW_ENV}"
+    if not settings.autoload:
+        return "disabled", f"{DISABLE_AUTOLOAD_ENV} is set; name it in {ALLOW_ENV} to load it"
+    return None
+
+
+def _complain(message: str, *, strict: bool) -> None:
+    if strict:
+        raise RegistrationError(message)
+    warnings.warn(message, PluginWarning, stacklevel=4)
 
 
 _active = Registry()
@@ -102,6 +274,11 @@ _active = Registry()
 def active_registry() -> Registry:
     """The registry ops are resolved from."""
     return _active
+
+
+def refresh() -> None:
+    """Discover the installed plugins again, re-reading the ``PLUGRAD_*`` knobs."""
+    _active.refresh()
 
 
 def resolve(name: str, expected: type[F]) -> type[F]:
@@ -128,7 +305,4 @@ def use_registry(registry: Registry) -> Iterator[Registry]:
 
 def describe_op(cls: type[AnyFunction]) -> str:
     """``op 'add' (Add) from plugin 'arithmetic' (plugrad 0.1.0, ...)``, for error messages."""
-    for record in _active.records.values():
-        if record.spec.function is cls:
-            return f"op {record.name!r} ({cls.__name__}) from {record.origin}"
-    return f"op {cls.__name__} (not registered; defined in {cls.__module__})"
+    return _active.describe(cls)

@@ -1,0 +1,21 @@
+"""The test kit for op authors: gradient-check, arity-check and mutation-check an op.
+
+``check_op("name")`` (or a ``Function`` subclass, with samples) runs every check and raises
+``OpCheckError``, an ``AssertionError``, naming the op, the check and the values that
+disagreed.  For pytest, one line in a test module covers every op a distribution registers::
+
+    from plugrad.testing import op_tests
+    test_ops = op_tests(distribution="my-plugin")
+
+The ``plugrad`` pytest plugin (installed with plugrad) adds the ``plugrad_registry`` fixture
+and the ``plugrad_ops`` marker; see ``plugrad.testing.pytest_plugin``.
+"""
+
+from plugrad.testing._cases import OpCase as OpCase
+from plugrad.testing._cases import op_cases as op_cases
+from plugrad.testing._cases import op_tests as op_tests
+from plugrad.testing._check import Tolerances as Tolerances
+from plugrad.testing._check import check_op as check_op
+from plugrad.testing._errors import OpCheckError as OpCheckError
+
+__all__ = ["OpCase", "OpCheckError", "Tolerances", "check_op", "op_cases", "op_tests"]

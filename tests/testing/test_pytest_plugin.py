@@ -1,0 +1,109 @@
+"""plugrad's pytest plugin (``pytest11`` entry point), run the way a plugin author runs it."""
+
+from __future__ import annotations
+
+import pytest
+
+BUGGY_PLUGIN = """
+import numpy as np
+from plugrad import Function
+from plugrad.plugin import Sample, hookimpl
+
+class Halve(Function):
+    def forward(self, x):
+        return 0.5 * x
+    def backward_array(self, gy):
+        return 2.0 * gy  # the bug: should be 0.5 * gy
+
+def samples(rng):
+    return [Sample((rng.standard_normal(3),))]
+
+@hookimpl
+def plugrad_register_ops(registrar):
+    registrar.register("halve", Halve, arity=1, description="x / 2", samples=samples,
+                       double_backward=False)
+"""
+
+
+def test_the_marker_parametrizes_over_registered_ops(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.plugrad_ops(names=["square", "exp", "sum"])
+        def test_op(plugrad_op):
+            plugrad_op.check()
+        """
+    )
+    result = pytester.runpytest("-v")
+    result.assert_outcomes(passed=3)
+    result.stdout.fnmatch_lines(["*test_op?square? PASSED*", "*test_op?sum? PASSED*"])
+
+
+def test_the_one_liner(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        from plugrad.testing import op_tests
+        test_ops = op_tests(distribution="plugrad", names=["sin", "cos"])
+        """
+    )
+    result = pytester.runpytest("-v")
+    result.assert_outcomes(passed=2)
+    result.stdout.fnmatch_lines(["*test_ops?cos? PASSED*"])
+
+
+def test_a_buggy_plugin_fails_its_generated_test(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(buggy_ops=BUGGY_PLUGIN)
+    pytester.makepyfile(
+        """
+        import pytest
+        import buggy_ops
+        from plugrad.registry import plugin_source
+
+        def test_halve(plugrad_registry):
+            registry = plugrad_registry(plugin_source(buggy_ops, distribution="buggy"))
+            registry.record("halve")  # it is there, and its gradient is wrong:
+            from plugrad.testing import check_op
+            check_op("halve")
+        """
+    )
+    result = pytester.runpytest()
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*OpCheckError: op 'halve' (Halve) from plugin 'buggy_ops' (buggy 0, buggy_ops)*"
+            "check 'gradient' failed*"
+        ]
+    )
+
+
+def test_the_registry_fixture_restores_the_active_registry(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(buggy_ops=BUGGY_PLUGIN)
+    pytester.makepyfile(
+        """
+        import buggy_ops
+        import pytest
+        from plugrad.registry import UnknownOpError, active_registry
+
+        def test_inside(plugrad_registry):
+            plugrad_registry(buggy_ops)
+            assert active_registry().get("halve")
+
+        def test_after():
+            with pytest.raises(UnknownOpError):
+                active_registry().get("halve")
+        """
+    )
+    pytester.runpytest().assert_outcomes(passed=2)
+
+
+def test_an_empty_selection_is_an_error_not_a_skip(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        from plugrad.testing import op_tests
+        test_ops = op_tests(distribution="not-installed-anywhere")
+        """
+    )
+    result = pytester.runpytest()
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*LookupError: no registered op matches*not-installed-anywhere*"])
