@@ -21,7 +21,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-import plugrad.functions as F  # noqa: N812  # DeZero's convention
+import plugrad.functions as F  # DeZero's convention
 from plugrad import optimizers
 from plugrad._typing import Array
 from plugrad.datasets import get_spiral

@@ -16,7 +16,7 @@ import time
 import numpy as np
 
 import plugrad
-import plugrad.functions as F  # noqa: N812  # DeZero's convention
+import plugrad.functions as F  # DeZero's convention
 from plugrad import optimizers
 from plugrad._typing import Array
 from plugrad.dataloaders import DataLoader

@@ -16,7 +16,7 @@ from collections.abc import Callable
 import numpy as np
 from numpy.typing import NDArray
 
-import plugrad.functions as F  # noqa: N812  # DeZero's convention
+import plugrad.functions as F  # DeZero's convention
 from plugrad import Variable
 
 

@@ -20,8 +20,8 @@ import time
 import numpy as np
 
 import plugrad
-import plugrad.functions as F  # noqa: N812  # DeZero's convention
-import plugrad.layers as L  # noqa: N812  # DeZero's convention
+import plugrad.functions as F  # DeZero's convention
+import plugrad.layers as L  # DeZero's convention
 from plugrad import Model, optimizers
 from plugrad._typing import Array, Operand
 from plugrad.dataloaders import SeqDataLoader

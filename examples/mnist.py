@@ -19,7 +19,7 @@ import time
 import numpy as np
 
 import plugrad
-import plugrad.functions as F  # noqa: N812  # DeZero's convention
+import plugrad.functions as F  # DeZero's convention
 from plugrad import optimizers
 from plugrad._download import cache_dir
 from plugrad.dataloaders import DataLoader

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 import plugrad
-import plugrad.functions as F  # noqa: N812  # DeZero's convention
+import plugrad.functions as F  # DeZero's convention
 from plugrad import optimizers
 from plugrad.dataloaders import DataLoader
 from plugrad.datasets import Spiral

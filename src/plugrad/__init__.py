@@ -43,7 +43,6 @@ def setup_variable() -> None:
     """DeZero attaches Variable's operators here; plugrad's Variable has them already."""
 
 
-
 __all__ = [
     "Config",
     "DataLoader",

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
-from conv_reference import conv2d_loops, deconv2d_loops
 
-import plugrad.layers as L  # noqa: N812  # DeZero's convention
+import plugrad.layers as L  # DeZero's convention
 from plugrad import Variable, test_mode
 from plugrad.utils import gradient_check
+from tests.conv.conv_reference import conv2d_loops, deconv2d_loops
 
 
 def test_conv2d_infers_in_channels_on_the_first_batch() -> None:
     np.random.seed(0)
     layer = L.Conv2d(4, kernel_size=3, stride=2, pad=1)
-    assert layer.W.data is None
+    before: object = layer.W.data  # a placeholder until the first call
+    assert before is None
     x = np.random.randn(2, 3, 7, 7).astype(np.float32)
     y = layer(x)
     assert layer.W.data.shape == (4, 3, 3, 3)
@@ -65,7 +68,7 @@ def test_deconv2d_layer() -> None:
         ({"out_channels": 2, "kernel_size": 0}, r"Conv2d: kernel_size must be positive"),
     ],
 )
-def test_conv2d_layer_rejects_bad_settings(kwargs: dict, message: str) -> None:
+def test_conv2d_layer_rejects_bad_settings(kwargs: dict[str, Any], message: str) -> None:
     with pytest.raises(ValueError, match=message):
         L.Conv2d(**kwargs)
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
-from conv_gradcheck import check_first_order, check_second_order
-from conv_reference import conv2d_loops, deconv2d_loops, im2col_loops
 
 from plugrad import Variable
 from plugrad.functions_conv import (
@@ -20,6 +20,8 @@ from plugrad.functions_conv import (
     pooling,
 )
 from plugrad.registry import active_registry
+from tests.conv.conv_gradcheck import check_first_order, check_second_order
+from tests.conv.conv_reference import conv2d_loops, deconv2d_loops, im2col_loops
 
 # (x shape, out channels, kernel, stride, pad)
 CONV_CASES = [
@@ -38,7 +40,7 @@ def _ids(case: tuple[object, ...]) -> str:
 
 @pytest.mark.parametrize("case", CONV_CASES, ids=_ids)
 @pytest.mark.parametrize("with_bias", [True, False])
-def test_conv2d_matches_loops(case: tuple, with_bias: bool) -> None:
+def test_conv2d_matches_loops(case: tuple[Any, ...], with_bias: bool) -> None:
     shape, oc, k, s, p = case
     rng = np.random.default_rng(1)
     x = rng.standard_normal(shape)
@@ -51,7 +53,7 @@ def test_conv2d_matches_loops(case: tuple, with_bias: bool) -> None:
 
 
 @pytest.mark.parametrize("case", CONV_CASES, ids=_ids)
-def test_deconv2d_matches_loops(case: tuple) -> None:
+def test_deconv2d_matches_loops(case: tuple[Any, ...]) -> None:
     shape, oc, k, s, p = case
     rng = np.random.default_rng(2)
     # deconv of an input the size of a conv output gives back the conv's input size
@@ -87,7 +89,7 @@ def test_deconv_is_the_adjoint_of_conv() -> None:
 
 
 @pytest.mark.parametrize("case", CONV_CASES, ids=_ids)
-def test_im2col_matches_loops(case: tuple) -> None:
+def test_im2col_matches_loops(case: tuple[Any, ...]) -> None:
     shape, _, k, s, p = case
     x = np.random.default_rng(5).standard_normal(shape)
     matrix = im2col_array(x, k, s, p, to_matrix=True)

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
-from conv_gradcheck import check_first_order, check_second_order
-from conv_reference import pool_loops
 
 from plugrad import Variable
 from plugrad.functions_conv import average_pooling, pooling, pooling_simple
 from plugrad.registry import active_registry
+from tests.conv.conv_gradcheck import check_first_order, check_second_order
+from tests.conv.conv_reference import pool_loops
 
 # (x shape, kernel, stride, pad)
 POOL_CASES = [
@@ -26,7 +28,7 @@ def _ids(case: tuple[object, ...]) -> str:
 
 
 @pytest.mark.parametrize("case", POOL_CASES, ids=_ids)
-def test_max_pooling_matches_loops(case: tuple) -> None:
+def test_max_pooling_matches_loops(case: tuple[Any, ...]) -> None:
     shape, k, s, p = case
     x = np.random.default_rng(1).standard_normal(shape)
     y = pooling(x, k, s, p)
@@ -35,7 +37,7 @@ def test_max_pooling_matches_loops(case: tuple) -> None:
 
 
 @pytest.mark.parametrize("case", POOL_CASES, ids=_ids)
-def test_average_pooling_matches_loops(case: tuple) -> None:
+def test_average_pooling_matches_loops(case: tuple[Any, ...]) -> None:
     shape, k, s, p = case
     x = np.random.default_rng(2).standard_normal(shape)
     y = average_pooling(x, k, s, p)

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-import plugrad.layers as L  # noqa: N812  # DeZero's convention
+import plugrad.layers as L  # DeZero's convention
 from plugrad import Variable
 
 
@@ -74,7 +74,7 @@ def test_lstm_gradients_match_numerical() -> None:
 
     def loss() -> Variable:
         lstm.reset_state()
-        total = None
+        total: Variable | None = None
         for x, w in zip(xs, weights, strict=True):
             term = (lstm(x) * w).sum()
             total = term if total is None else total + term
@@ -122,6 +122,7 @@ def test_truncated_bptt_with_unchain_backward() -> None:
     loss2 = lstm(xs[3]).sum() + lstm(xs[4]).sum()
     loss2.backward()
     got = {name: p.grad.data.copy() for name, p in lstm.named_params() if p.grad is not None}
+    assert xs[0].grad is not None
     np.testing.assert_array_equal(xs[0].grad.data, first_x_grad)  # nothing flowed back
 
     lstm.cleargrads()

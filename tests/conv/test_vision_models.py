@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import plugrad.models as M  # noqa: N812  # DeZero's convention
+import plugrad.models as M  # DeZero's convention
 from plugrad import test_mode
 
 

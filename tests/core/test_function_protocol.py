@@ -290,3 +290,33 @@ def test_wrong_gradient_shape_is_caught_with_create_graph() -> None:
     x = Variable(np.ones((2, 3)))
     with pytest.raises(ValueError, match=r"WrongShapeGradient.*\(3,\).*\(2, 3\)"):
         WrongShapeGradient()(x).backward(create_graph=True)
+
+
+class ReturnsText(Function[Array]):
+    def forward(self, x: Array) -> Array:
+        return x * 2.0
+
+    def backward_array(self, gy: Array) -> Array:
+        return "two"  # type: ignore[return-value]  # the mistake under test
+
+
+class ReturnsFloat64(Function[Array]):
+    def forward(self, x: Array) -> Array:
+        return x * 2.0
+
+    def backward_array(self, gy: Array) -> Array:
+        return gy.astype(np.float64) * 2.0
+
+
+def test_a_non_array_gradient_is_an_error_naming_the_op() -> None:
+    x = Variable(np.ones(2))
+    with pytest.raises(TypeError, match=r"ReturnsText.*backward returned str"):
+        ReturnsText()(x).backward()
+
+
+def test_a_float32_input_gets_a_float32_gradient_from_a_float64_backward() -> None:
+    x = Variable(np.ones(2, dtype=np.float32))
+    ReturnsFloat64()(x).backward()
+    assert x.grad is not None
+    assert x.grad.dtype == np.float32
+    np.testing.assert_array_equal(x.grad.data, np.full(2, 2.0, dtype=np.float32))

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import plugrad
-from plugrad import transforms as T  # noqa: N812  # short, like F and L
+from plugrad import transforms as T  # short, like F and L
 from plugrad.dataloaders import DataLoader, SeqDataLoader
 from plugrad.datasets import MNIST, Dataset, SinCurve, Spiral, get_spiral, read_idx
 

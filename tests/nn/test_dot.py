@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import plugrad.functions as F  # noqa: N812  # DeZero's convention
+import plugrad.functions as F  # DeZero's convention
 from plugrad import Variable
 from plugrad.models import MLP
 from plugrad.utils import get_dot_graph, plot_dot_graph

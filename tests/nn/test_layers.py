@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 import plugrad
-import plugrad.functions as F  # noqa: N812  # DeZero's convention
-import plugrad.layers as L  # noqa: N812  # DeZero's convention
+import plugrad.functions as F  # DeZero's convention
+import plugrad.layers as L  # DeZero's convention
 from plugrad import Parameter, Variable
 from plugrad.models import MLP, Model, Sequential
 

@@ -11,7 +11,7 @@ import pytest
 
 import plugrad
 from plugrad import Parameter, Variable
-from plugrad import optimizers as O  # noqa: N812  # short, like F and L
+from plugrad import optimizers as O  # short, like F and L
 
 Array = np.ndarray[Any, Any]
 Rule = Callable[[Array, Array, dict[str, Array], int], Array]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 import plugrad
-import plugrad.functions as F  # noqa: N812  # DeZero's convention
+import plugrad.functions as F  # DeZero's convention
 from plugrad import optimizers
 from plugrad.dataloaders import DataLoader
 from plugrad.datasets import Spiral

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import plugrad.layers as L  # noqa: N812  # DeZero's convention
+import plugrad.layers as L  # DeZero's convention
 from plugrad.models import MLP
 from plugrad.nn import WeightsFileError
 

@@ -8,7 +8,7 @@ import re
 import numpy as np
 import pytest
 
-import plugrad.functions as F  # noqa: N812  # DeZero's convention
+import plugrad.functions as F  # DeZero's convention
 from plugrad import Variable
 from plugrad.core.config import test_mode, using_config
 from plugrad.ops.linalg import Linear

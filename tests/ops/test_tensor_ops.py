@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 import pytest
 
-import plugrad.functions as F  # noqa: N812  # DeZero's convention
+import plugrad.functions as F  # DeZero's convention
 from plugrad import Variable
 from plugrad._typing import Array
 from plugrad.core.config import test_mode

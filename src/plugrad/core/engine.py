@@ -70,8 +70,13 @@ def _walk(
             for x, gx in zip(inputs, gxs):  # noqa: B905  # lengths checked by _run_backward_of
                 if gx is None or x._constant:
                     continue
-                if gx.shape != x.shape if create_graph else gx.shape != x.data.shape:
-                    raise _gradient_shape_error(func, inputs.index(x), gx.shape, x.shape)
+                data = x.data
+                try:
+                    fits = gx.shape == data.shape and gx.dtype == data.dtype
+                except AttributeError:  # not an array (a float, say): the slow path says why
+                    fits = False
+                if not fits:
+                    gx = _checked_grad(func, inputs.index(x), gx, data, create_graph)
                 previous = pending.get(x)
                 pending[x] = gx if previous is None else previous + gx
                 creator = x.creator
@@ -215,6 +220,35 @@ def _describe(func: AnyFunction) -> str:
     from plugrad.registry import describe_op
 
     return describe_op(type(func))
+
+
+def _checked_grad(
+    func: AnyFunction, index: int, gx: object, data: Array, create_graph: bool
+) -> Grad:
+    """Make a gradient that missed the fast check fit its input, or raise naming the op.
+
+    A float input gets its gradient in its own dtype (so a float32 graph stays float32 even
+    under an op that computed in float64); an integer input takes whatever dtype arrives.
+    """
+    if create_graph:
+        if not isinstance(gx, Variable):
+            gx = Variable(np.asarray(gx))
+        shape = gx.shape
+    else:
+        if isinstance(gx, Variable):  # a DeZero-style op may hand back Variables
+            gx = gx.data
+        if not isinstance(gx, np.ndarray | np.generic | float | int):
+            raise TypeError(
+                f"{_describe(func)}: backward returned {type(gx).__name__} as the gradient of "
+                f"input {index}; return a numpy.ndarray (or None)"
+            )
+        gx = np.asarray(gx)
+        shape = gx.shape
+    if shape != data.shape:
+        raise _gradient_shape_error(func, index, shape, data.shape)
+    if isinstance(gx, np.ndarray) and data.dtype.kind == "f" and gx.dtype != data.dtype:
+        gx = gx.astype(data.dtype)
+    return gx
 
 
 def _gradient_count_error(func: AnyFunction, got: int, expected: int) -> TypeError:
