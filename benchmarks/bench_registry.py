@@ -73,9 +73,16 @@ def per_call(calls: int, rounds: int) -> tuple[float, float]:
     return statistics.median(wrapper_times), statistics.median(direct_times)
 
 
+# Installed packages import from bytecode caches; numpy's come compiled in its wheel.  An
+# environment with PYTHONDONTWRITEBYTECODE set (some sandboxes and CI images) would make every
+# plugrad import compile from source and the comparison meaningless, so the child processes
+# run without it (the warm-up below writes the caches once).
+_IMPORT_ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+
 def fresh_process(code: str) -> float:
     start = time.perf_counter()
-    subprocess.run([sys.executable, "-c", code], check=True)
+    subprocess.run([sys.executable, "-c", code], check=True, env=_IMPORT_ENV)
     return time.perf_counter() - start
 
 
@@ -83,7 +90,7 @@ def import_times(runs: int) -> tuple[float, float]:
     """Median wall time of a fresh process importing (plugrad, numpy), interleaved."""
     plugrad_times: list[float] = []
     numpy_times: list[float] = []
-    fresh_process("import plugrad")  # warm the OS file cache for both
+    fresh_process("import plugrad")  # warm the OS file cache, and write bytecode caches
     for _ in range(runs):
         numpy_times.append(fresh_process("import numpy"))
         plugrad_times.append(fresh_process("import plugrad"))

@@ -9,8 +9,6 @@ every parameter unchanged.
 from __future__ import annotations
 
 import os
-import secrets
-import zipfile
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -39,9 +37,7 @@ def save_weights(layer: Layer, path: PathLike) -> None:
     target = _npz_path(path)
     arrays = {name: p.data for name, p in layer.named_params() if _initialized(p)}
     folder = os.path.dirname(os.path.abspath(target))
-    temp_path = os.path.join(
-        folder, f".{os.path.basename(target)}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
-    )
+    temp_path = os.path.join(folder, f".{os.path.basename(target)}.{os.getpid()}.{_token()}.tmp")
     # os.open with 0o666, not mkstemp's 0o600, so the file gets the usual umask permissions.
     handle = os.open(temp_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _O_BINARY, 0o666)
     try:
@@ -96,7 +92,7 @@ def _read_arrays(source: str) -> dict[str, Array]:
                 return {name: np.asarray(loaded[name]) for name in loaded.files}
     except WeightsFileError:
         raise
-    except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile) as error:
+    except (OSError, ValueError, EOFError, KeyError, _bad_zip_file()) as error:
         raise WeightsFileError(
             f"load_weights: cannot read {source!r} as a weights file ({error}); it may be "
             "truncated, not an .npz archive, or hold pickled objects (never loaded, for safety)"
@@ -128,3 +124,16 @@ def _checked_array(source: str, name: str, data: Array, param: Parameter) -> Arr
             f"parameter has shape {param.data.shape}"
         )
     return data.astype(param.data.dtype, copy=True)
+
+
+# zipfile and secrets cost milliseconds to import; only saving and loading need them.
+def _token() -> str:
+    import secrets
+
+    return secrets.token_hex(4)
+
+
+def _bad_zip_file() -> type[Exception]:
+    import zipfile
+
+    return zipfile.BadZipFile
