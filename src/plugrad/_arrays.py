@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from plugrad._typing import Array, Shape
 
 
@@ -27,3 +29,10 @@ def kept_dims_shape(x_shape: Shape, axis: int | Shape | None) -> Shape:
     axes = (axis,) if isinstance(axis, int) else tuple(axis)
     reduced = {a % ndim for a in axes} if ndim else set()
     return tuple(1 if i in reduced else size for i, size in enumerate(x_shape))
+
+
+def logsumexp_array(x: Array, axis: int | Shape | None = 1) -> Array:
+    """log(sum(exp(x), axis)), reduced axes kept, shifted by the maximum so nothing overflows."""
+    m: Array = x.max(axis=axis, keepdims=True)
+    y: Array = m + np.log(np.exp(x - m).sum(axis=axis, keepdims=True))
+    return y

@@ -7,6 +7,7 @@ from collections.abc import Callable
 import numpy as np
 
 from plugrad._arrays import kept_dims_shape
+from plugrad._arrays import logsumexp_array as logsumexp
 from plugrad._arrays import sum_to_array as sum_to
 from plugrad._dot import get_dot_graph as get_dot_graph
 from plugrad._dot import plot_dot_graph as plot_dot_graph
@@ -114,6 +115,11 @@ def reshape_sum_backward(
     return reshape(gy, kept_dims_shape(x_shape, axis))
 
 
+def max_backward_shape(x: Variable | Array, axis: int | Shape | None) -> Shape:
+    """The shape a max/min gradient is reshaped to before broadcasting back (DeZero's helper)."""
+    return kept_dims_shape(tuple(x.shape), axis)
+
+
 def pair(x: int | tuple[int, int]) -> tuple[int, int]:
     """``3`` -> ``(3, 3)``; a pair stays as it is."""
     if isinstance(x, int) and not isinstance(x, bool):
@@ -144,6 +150,8 @@ __all__ = [
     "get_conv_outsize",
     "get_deconv_outsize",
     "gradient_check",
+    "logsumexp",
+    "max_backward_shape",
     "numerical_grad",
     "pair",
     "reshape_sum_backward",

@@ -6,7 +6,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from plugrad._arrays import kept_dims_shape
+from plugrad._arrays import kept_dims_shape, logsumexp_array
 from plugrad._typing import Array, Operand, Shape
 from plugrad.core.function import Function
 from plugrad.core.variable import Variable, as_variable
@@ -146,12 +146,11 @@ class LogSumExp(Function[Array]):
 
     def forward(self, x: Array) -> Array:
         try:
-            m: Array = x.max(axis=self.axis, keepdims=True)
+            y = logsumexp_array(x, self.axis)
         except np.exceptions.AxisError:
             raise ValueError(
                 f"logsumexp: axis {self.axis} is out of range for shape {x.shape}"
             ) from None
-        y: Array = m + np.log(np.exp(x - m).sum(axis=self.axis, keepdims=True))
         if not self.keepdims:
             y = y.reshape(np.sum(x, axis=self.axis).shape)
         return y
