@@ -14,6 +14,15 @@ from plugrad.core.function import AnyFunction
 from plugrad.core.variable import Variable
 
 
+def _node_id(v: Variable) -> int:
+    """One node per value: a stand-in held by the graph (see ``Function.retains_inputs``) is
+    drawn as the value it stands for, which shares its creator's reference to it."""
+    if v._ref is None:
+        return id(v)
+    value = v._ref()
+    return id(value) if value is not None else id(v._ref)
+
+
 def _dot_var(v: Variable, verbose: bool = False) -> str:
     name = "" if v.name is None else v.name
     data: object = v.data
@@ -22,23 +31,23 @@ def _dot_var(v: Variable, verbose: bool = False) -> str:
             name += ": "
         name += f"{v.shape} {v.dtype}"
     label = name.replace("\\", "\\\\").replace('"', '\\"')
-    return f'{id(v)} [label="{label}", color=orange, style=filled]\n'
+    return f'{_node_id(v)} [label="{label}", color=orange, style=filled]\n'
 
 
 def _dot_func(f: AnyFunction) -> str:
     lines = [f'{id(f)} [label="{type(f).__name__}", color=lightblue, style=filled, shape=box]\n']
-    lines.extend(f"{id(x)} -> {id(f)}\n" for x in f.inputs)
+    lines.extend(f"{_node_id(x)} -> {id(f)}\n" for x in f.inputs)
     for ref in f.outputs:
         y = ref()
-        if y is not None:  # an output dropped by the program is no longer in the graph
-            lines.append(f"{id(f)} -> {id(y)}\n")
+        if y is not None:  # an output dropped by the program is drawn only where it is used
+            lines.append(f"{id(f)} -> {_node_id(y)}\n")
     return "".join(lines)
 
 
 def get_dot_graph(output: Variable, verbose: bool = True) -> str:
     """DOT text of the graph that computed ``output``."""
     parts = [_dot_var(output, verbose)]
-    seen_vars = {id(output)}
+    seen_vars = {_node_id(output)}
     funcs: list[AnyFunction] = []
     seen_funcs: set[int] = set()
 
@@ -52,9 +61,13 @@ def get_dot_graph(output: Variable, verbose: bool = True) -> str:
         func = funcs.pop()
         parts.append(_dot_func(func))
         for x in func.inputs:
-            if id(x) not in seen_vars:
-                seen_vars.add(id(x))
+            node = _node_id(x)
+            if node not in seen_vars:
+                seen_vars.add(node)
                 parts.append(_dot_var(x, verbose))
+                if x.creator is not None and x._ref is not None and x._ref() is None:
+                    # the value itself is gone, so its creator drew no edge to it
+                    parts.append(f"{id(x.creator)} -> {node}\n")
             add_func(x.creator)
     return "digraph g {\n" + "".join(parts) + "}"
 

@@ -110,6 +110,33 @@ class NoneGradient(Cube):
         return None  # type: ignore[return-value]  # the bug under test
 
 
+class ClaimsNoInputs(Cube):
+    """Cube's backward reads x, yet it says it does not."""
+
+    retains_inputs = False
+
+
+class ClaimsNoOutputs(Function[Array]):
+    """y = exp(x), whose backward reads y, yet it says it does not."""
+
+    retains_outputs = False
+
+    def forward(self, x: Array) -> Array:
+        return np.exp(x)
+
+    def backward_array(self, gy: Array) -> Array:
+        y = self.outputs[0]()
+        if y is None:
+            raise RuntimeError("the output is gone")
+        return gy * y.data
+
+    def backward(self, gy: Variable) -> Variable:
+        y = self.outputs[0]()
+        if y is None:
+            raise RuntimeError("the output is gone")
+        return gy * y
+
+
 class ScaleBy(Function[Array, Array]):
     """y = x * table[index] (index an integer array);  dy/dx = table[index]"""
 
@@ -154,9 +181,12 @@ def test_integer_inputs_are_not_differentiated() -> None:
         (UpcastsGradient, "dtype", "float64 gradient for float32 input"),
         (WrongForward, "forward", "reference"),
         (NoneGradient, "backward_type", "NoneType"),
+        (ClaimsNoInputs, "retention", "retains_inputs=False"),
     ],
 )
-def test_each_bug_is_caught_and_named(cls: type[Cube], check: str, shown: str) -> None:
+def test_each_bug_is_caught_and_named(
+    cls: type[Function[Array]], check: str, shown: str
+) -> None:
     with pytest.raises(OpCheckError) as info:
         check_op(cls, cube_samples)
     error = info.value
@@ -164,6 +194,15 @@ def test_each_bug_is_caught_and_named(cls: type[Cube], check: str, shown: str) -
     assert cls.__name__ in str(error)
     assert shown in str(error)
     assert isinstance(error, AssertionError)  # pytest shows it as a failed assertion
+
+
+def test_an_op_reading_outputs_it_says_it_does_not_keep_is_caught() -> None:
+    def samples(rng: np.random.Generator) -> list[Sample]:
+        return [Sample((rng.standard_normal(3),), label="3")]
+
+    with pytest.raises(OpCheckError, match="retains_outputs=False") as info:
+        check_op(ClaimsNoOutputs, samples)
+    assert info.value.check == "retention"
 
 
 def test_the_elementwise_check_names_the_element() -> None:

@@ -25,6 +25,11 @@ from plugrad.core.variable import Variable
 
 Grad = Any  # an ndarray on the first-order path, a Variable with create_graph
 
+# Gradients on their way are keyed by the value they belong to: a leaf by itself, a value made
+# by a function by that function's weak reference to it (``Variable._ref``), which a stand-in
+# shares (see ``Function.retains_inputs``), and which outlives the value.
+Key = Any
+
 
 def run_backward(output: Variable, *, retain_grad: bool, create_graph: bool) -> None:
     """Backpropagate from ``output``; see ``Variable.backward``."""
@@ -53,7 +58,7 @@ def run_backward(output: Variable, *, retain_grad: bool, create_graph: bool) -> 
 def _walk(
     output: Variable, root: AnyFunction, seed: Grad, retain_grad: bool, create_graph: bool
 ) -> None:
-    pending: dict[Variable, Grad] = {output: seed}
+    pending: dict[Key, Grad] = {output._ref or output: seed}
     leaves: list[Variable] = []
     generation = root.generation
     buckets: dict[int, list[AnyFunction]] = {generation: [root]}
@@ -77,8 +82,9 @@ def _walk(
                     fits = False
                 if not fits:
                     gx = _checked_grad(func, inputs.index(x), gx, data, create_graph)
-                previous = pending.get(x)
-                pending[x] = gx if previous is None else previous + gx
+                key = x._ref or x
+                previous = pending.get(key)
+                pending[key] = gx if previous is None else previous + gx
                 creator = x.creator
                 if creator is None:
                     if previous is None:
@@ -101,15 +107,16 @@ def _walk(
 
 
 def _run_backward_of(
-    func: AnyFunction, pending: dict[Variable, Grad], retain_grad: bool, create_graph: bool
+    func: AnyFunction, pending: dict[Key, Grad], retain_grad: bool, create_graph: bool
 ) -> tuple[Grad, ...]:
     """Take the gradients waiting on ``func``'s outputs and run its backward on them."""
     outputs = func.outputs
     if len(outputs) == 1 and not retain_grad:
         # The common case, inline: the only output's gradient is waiting (that is how this
-        # function was reached), unless the caller dropped the output.
-        y = outputs[0]()
-        gy = pending.pop(y) if y is not None else _missing_grad(func, 0, create_graph)
+        # function was reached).
+        gy = pending.pop(outputs[0], None)
+        if gy is None:
+            gy = _waiting_grad(func, 0, pending, create_graph)
         gys: list[Grad] = [gy]
     else:
         gys = _output_grads(func, pending, retain_grad, create_graph)
@@ -126,6 +133,16 @@ def _run_backward_of(
     return result
 
 
+def _waiting_grad(
+    func: AnyFunction, index: int, pending: dict[Key, Grad], create_graph: bool
+) -> Grad:
+    """The slow path of taking output ``index``'s gradient: one keyed by the output itself (a
+    creator set by hand with ``set_creator``), or zeros for an output that got none."""
+    y = func.outputs[index]()
+    gy = pending.pop(y, None) if y is not None else None
+    return gy if gy is not None else _missing_grad(func, index, create_graph)
+
+
 def _missing_grad(func: AnyFunction, index: int, create_graph: bool) -> Grad:
     """Zeros for an output that received no gradient (unused, or already dropped)."""
     y = func.outputs[index]()
@@ -138,16 +155,18 @@ def _missing_grad(func: AnyFunction, index: int, create_graph: bool) -> Grad:
 
 
 def _output_grads(
-    func: AnyFunction, pending: dict[Variable, Grad], retain_grad: bool, create_graph: bool
+    func: AnyFunction, pending: dict[Key, Grad], retain_grad: bool, create_graph: bool
 ) -> list[Grad]:
     """Take the gradients waiting on ``func``'s outputs (zeros for outputs that got none)."""
     gys: list[Grad] = []
     for index, ref in enumerate(func.outputs):
-        y = ref()
-        gy = pending.pop(y, None) if y is not None else None
+        try:
+            gy = pending.pop(ref, None)
+        except TypeError:  # a dropped output nobody used: its reference was never hashed
+            gy = None
         if gy is None:
-            gy = _missing_grad(func, index, create_graph)
-        elif retain_grad and y is not None:
+            gy = _waiting_grad(func, index, pending, create_graph)
+        elif retain_grad and (y := ref()) is not None:
             # The walk goes on using gy, so the retained grad gets its own copy.
             _accumulate(y, gy if create_graph else np.array(gy), create_graph)
         gys.append(gy)
@@ -286,6 +305,11 @@ def unchain_graph(output: Variable) -> None:
         for x in func.inputs:
             creator = x.creator
             if creator is not None:
+                # A stand-in's value may still be alive in the program (an RNN's state, say):
+                # cut that too, or the next step's graph would reach back through it.
+                value = x._ref() if x._ref is not None else None
+                if value is not None and value is not x:
+                    value.unchain()
                 x.unchain()
                 if creator not in seen:
                     seen.add(creator)

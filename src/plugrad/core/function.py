@@ -82,6 +82,17 @@ class Function(Generic[*Ins]):
     has_array_backward: ClassVar[bool] = False
     has_graph_backward: ClassVar[bool] = False
 
+    # What the op's backward reads, declared by the op (Chainer's retain_inputs and
+    # retain_outputs).  An op whose backward needs only its inputs' shapes and dtypes sets
+    # ``retains_inputs = False``; one that never reads ``self.outputs`` sets
+    # ``retains_outputs = False``.  When a large intermediate value goes from an op that does
+    # not retain its outputs to one that does not retain its inputs, the graph holds a
+    # stand-in of the right shape and no data, so the value's memory is freed as soon as the
+    # program drops it (as hand-written NumPy would).  Both default to True, which is always
+    # correct; the test kit checks that an op declaring False reads nothing it should not.
+    retains_inputs: ClassVar[bool] = True
+    retains_outputs: ClassVar[bool] = True
+
     def __init_subclass__(cls, **kwargs: object) -> None:
         super().__init_subclass__(**kwargs)
         cls.has_array_backward = cls.backward_array is not Function.backward_array
@@ -155,12 +166,18 @@ class Function(Generic[*Ins]):
         if _enable_backprop.get():
             generation = _generation_of(variables)  # type: ignore[arg-type]
             self.generation = generation
+            if not self.retains_inputs and (
+                len(variables) > 1 or variables[0].data.nbytes >= STAND_IN_MIN_BYTES  # type: ignore[union-attr]
+            ):
+                variables = _stand_ins_for_large(variables)  # type: ignore[arg-type]
             self.inputs = variables  # type: ignore[assignment]  # all Variables by now
             y.creator = self
             y.generation = generation + 1
-            self.outputs = (weakref.ref(y),)
+            y._ref = ref = weakref.ref(y)
+            self.outputs = (ref,)
         else:
             y.generation = 0
+            y._ref = None
         return y
 
     def apply(self, *inputs: Operand) -> tuple[Variable, ...]:
@@ -177,11 +194,12 @@ class Function(Generic[*Ins]):
         if _enable_backprop.get():
             generation = _generation_of(inputs)
             self.generation = generation
-            self.inputs = inputs
+            self.inputs = inputs if self.retains_inputs else _stand_ins_for_large(inputs)
             for y in outputs:
                 y.creator = self
                 y.generation = generation + 1
-            self.outputs = tuple([weakref.ref(y) for y in outputs])
+                y._ref = weakref.ref(y)
+            self.outputs = tuple([y._ref for y in outputs])  # type: ignore[misc]  # set above
             self._output_specs = tuple([(y.data.shape, y.data.dtype) for y in outputs])
         return outputs
 
@@ -190,6 +208,50 @@ class Function(Generic[*Ins]):
         if len(self.outputs) == 1:
             raise IndexError("output_spec is recorded for multi-output ops only")
         return self._output_specs[index]
+
+
+# Below this size a value is cheaper to keep than to replace by a stand-in.
+STAND_IN_MIN_BYTES: Final = 1 << 16
+
+
+def _stand_ins_for_large(inputs: tuple[Variable, ...]) -> tuple[Variable, ...]:
+    """``inputs`` with each large intermediate value whose creator does not read it replaced by
+    a data-free stand-in (see ``Function.retains_inputs``)."""
+    replaced = None
+    for index, x in enumerate(inputs):
+        creator = x.creator
+        if (
+            creator is not None
+            and not creator.retains_outputs
+            and x._ref is not None
+            and x.data.nbytes >= STAND_IN_MIN_BYTES
+        ):
+            if replaced is None:
+                replaced = list(inputs)
+            replaced[index] = stand_in(x)
+    return inputs if replaced is None else tuple(replaced)
+
+
+def stand_in(x: Variable) -> Variable:
+    """A Variable with ``x``'s place in the graph, shape and dtype, but no data of its own.
+
+    Its ``data`` is a read-only zero-stride view of one zero, so shape-only backward code
+    works unchanged.  It shares ``x``'s key in the backward walk (the creator's weak reference
+    to ``x``), whose hash is taken now, while ``x`` is alive, for use after ``x`` is gone.
+    """
+    ref = x._ref
+    if ref is None:
+        raise ValueError("stand_in() needs a value with a creator")
+    hash(ref)
+    s: Variable = _new_variable(Variable)
+    s.data = np.broadcast_to(np.zeros((), dtype=x.data.dtype), x.data.shape)
+    s.name = x.name
+    s.grad = None
+    s.creator = x.creator
+    s.generation = x.generation
+    s._constant = x._constant
+    s._ref = ref
+    return s
 
 
 def _generation_of(inputs: tuple[Variable, ...]) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import weakref
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, Final
 
@@ -38,7 +39,16 @@ class Variable:
     itself as soon as its last output is dropped.
     """
 
-    __slots__ = ("__weakref__", "_constant", "creator", "data", "generation", "grad", "name")
+    __slots__ = (
+        "__weakref__",
+        "_constant",
+        "_ref",
+        "creator",
+        "data",
+        "generation",
+        "grad",
+        "name",
+    )
 
     # ndarray (and NumPy scalar) operators defer to ours: ``ndarray + Variable`` is a Variable.
     __array_ufunc__ = None
@@ -49,6 +59,9 @@ class Variable:
     creator: AnyFunction | None
     generation: int
     _constant: bool
+    # The creator's weak reference to this value (None for leaves): the backward walk's key
+    # for the value, shared with any stand-in that a consumer holds instead (see Function).
+    _ref: weakref.ref[Variable] | None
 
     def __init__(self, data: Array | None, name: str | None = None) -> None:
         if data is not None:
@@ -59,6 +72,7 @@ class Variable:
         self.creator = None
         self.generation = 0
         self._constant = False
+        self._ref = None
 
     @classmethod
     def _wrap(cls, data: Array, constant: bool = False) -> Variable:
@@ -70,6 +84,7 @@ class Variable:
         v.creator = None
         v.generation = 0
         v._constant = constant
+        v._ref = None
         return v
 
     # -- array-like properties -------------------------------------------------------------
@@ -125,6 +140,7 @@ class Variable:
     def unchain(self) -> None:
         """Cut the link to the creator: this variable becomes a leaf."""
         self.creator = None
+        self._ref = None
 
     def unchain_backward(self) -> None:
         """Cut every link behind this variable (truncated backpropagation through time)."""

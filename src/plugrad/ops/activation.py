@@ -17,6 +17,7 @@ class Sigmoid(Function[Array]):
     """y = 1 / (1 + exp(-x));  dy/dx = y * (1 - y)"""
 
     __slots__ = ()
+    retains_inputs = False  # backward reads the inputs' shapes only
 
     def forward(self, x: Array) -> Array:
         # tanh form: no overflow in exp(-x) for large negative x.
@@ -41,6 +42,7 @@ class ReLU(Function[Array]):
     """y = max(x, 0);  dy/dx = 1 where x > 0, else 0"""
 
     __slots__ = ()
+    retains_outputs = False
 
     def forward(self, x: Array) -> Array:
         y: Array = np.maximum(x, 0)  # a Python 0 keeps float32 float32
@@ -66,6 +68,7 @@ class LeakyReLU(Function[Array]):
     """y = x where x > 0, else slope * x;  dy/dx = 1 or slope"""
 
     __slots__ = ("slope",)
+    retains_outputs = False
 
     def __init__(self, slope: float = 0.2) -> None:
         self.slope = float(slope)
@@ -128,6 +131,7 @@ class Softmax(Function[Array]):
     """y = exp(x) / sum(exp(x), axis);  gx = y * gy - y * sum(y * gy, axis)"""
 
     __slots__ = ("axis",)
+    retains_inputs = False  # backward reads the inputs' shapes only
 
     def __init__(self, axis: int = 1) -> None:
         self.axis = axis
@@ -157,6 +161,7 @@ class LogSoftmax(Function[Array]):
     """y = x - logsumexp(x, axis);  gx = gy - softmax(x) * sum(gy, axis)"""
 
     __slots__ = ("axis",)
+    retains_inputs = False  # backward reads the inputs' shapes only
 
     def __init__(self, axis: int = 1) -> None:
         self.axis = axis

@@ -51,6 +51,8 @@ class Add(Function[Array, Array]):
     """y = x0 + x1;  dy/dx0 = 1, dy/dx1 = 1"""
 
     __slots__ = ()
+    retains_inputs = False  # backward reads the inputs' shapes only
+    retains_outputs = False
 
     def forward(self, x0: Array, x1: Array) -> Array:
         try:
@@ -71,6 +73,8 @@ class AddConstant(Function[Array]):
     """y = x + c  (c a number);  dy/dx = 1"""
 
     __slots__ = ("c",)
+    retains_inputs = False  # backward reads the inputs' shapes only
+    retains_outputs = False
 
     def __init__(self, c: float) -> None:
         self.c = c
@@ -96,6 +100,8 @@ class Sub(Function[Array, Array]):
     """y = x0 - x1;  dy/dx0 = 1, dy/dx1 = -1"""
 
     __slots__ = ()
+    retains_inputs = False  # backward reads the inputs' shapes only
+    retains_outputs = False
 
     def forward(self, x0: Array, x1: Array) -> Array:
         try:
@@ -128,6 +134,7 @@ class Mul(Function[Array, Array]):
     """y = x0 * x1;  dy/dx0 = x1, dy/dx1 = x0"""
 
     __slots__ = ()
+    retains_outputs = False
 
     def forward(self, x0: Array, x1: Array) -> Array:
         try:
@@ -151,6 +158,8 @@ class MulConstant(Function[Array]):
     """y = c * x  (c a number);  dy/dx = c"""
 
     __slots__ = ("c",)
+    retains_inputs = False  # backward reads the inputs' shapes only
+    retains_outputs = False
 
     def __init__(self, c: float) -> None:
         self.c = c
@@ -176,6 +185,7 @@ class Div(Function[Array, Array]):
     """y = x0 / x1;  dy/dx0 = 1 / x1, dy/dx1 = -x0 / x1**2"""
 
     __slots__ = ()
+    retains_outputs = False
 
     def forward(self, x0: Array, x1: Array) -> Array:
         try:
@@ -210,6 +220,8 @@ class Neg(Function[Array]):
     """y = -x;  dy/dx = -1"""
 
     __slots__ = ()
+    retains_inputs = False  # backward reads the inputs' shapes only
+    retains_outputs = False
 
     def forward(self, x: Array) -> Array:
         return -x
@@ -230,6 +242,7 @@ class Pow(Function[Array]):
     """y = x ** c  (c a number);  dy/dx = c * x ** (c - 1)"""
 
     __slots__ = ("c",)
+    retains_outputs = False
 
     def __init__(self, c: float) -> None:
         self.c = c

@@ -169,6 +169,8 @@ class Im2col(Function[Array]):
     """y = windows of x as columns (DeZero's layout);  gx = col2im(gy)"""
 
     __slots__ = ("to_matrix", "window")
+    retains_inputs = False  # backward reads the inputs' shapes only
+    retains_outputs = False
 
     def __init__(
         self, kernel_size: IntPair, stride: IntPair = 1, pad: IntPair = 0, to_matrix: bool = True
@@ -202,6 +204,8 @@ class Col2im(Function[Array]):
     """y = columns summed back into an image of ``input_shape``;  gx = im2col(gy)"""
 
     __slots__ = ("input_shape", "to_matrix", "window")
+    retains_inputs = False  # backward reads the inputs' shapes only
+    retains_outputs = False
 
     def __init__(
         self,
@@ -242,6 +246,7 @@ class Conv2d(Function[Array, Array, Array]):
     """y = x conv W + b;  gx = deconv2d(gy, W), gW = conv2d_grad_w(x, gy), gb = sum(gy)"""
 
     __slots__ = ("window",)
+    retains_outputs = False
 
     def __init__(self, stride: IntPair = 1, pad: IntPair = 0) -> None:
         # The kernel size is W's; each kernel takes it from there (1 stands in until then).
@@ -291,6 +296,7 @@ class Deconv2d(Function[Array, Array, Array]):
     """y = transposed convolution of x with W (+ b);  gx = conv2d(gy, W), gW = grad_w(gy, x)"""
 
     __slots__ = ("outsize", "window")
+    retains_outputs = False
 
     def __init__(
         self, stride: IntPair = 1, pad: IntPair = 0, outsize: tuple[int, int] | None = None
@@ -344,6 +350,7 @@ class Conv2dGradW(Function[Array, Array]):
     """gW = correlation of conv2d's input x with its output gradient gy (conv2d's dL/dW)"""
 
     __slots__ = ("window",)
+    retains_outputs = False
 
     def __init__(self, kernel_size: IntPair, stride: IntPair = 1, pad: IntPair = 0) -> None:
         self.window = Window("conv2d_grad_w", kernel_size, stride, pad)

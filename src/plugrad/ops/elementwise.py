@@ -24,6 +24,7 @@ class Square(Function[Array]):
     """y = x ** 2;  dy/dx = 2x"""
 
     __slots__ = ()
+    retains_outputs = False
 
     def forward(self, x: Array) -> Array:
         return x * x
@@ -46,6 +47,7 @@ class Exp(Function[Array]):
     """y = exp(x);  dy/dx = y"""
 
     __slots__ = ()
+    retains_inputs = False  # backward reads the inputs' shapes only
 
     def forward(self, x: Array) -> Array:
         return np.exp(x)
@@ -66,6 +68,7 @@ class Log(Function[Array]):
     """y = log(x);  dy/dx = 1 / x"""
 
     __slots__ = ()
+    retains_outputs = False
 
     def forward(self, x: Array) -> Array:
         return np.log(x)
@@ -88,6 +91,7 @@ class Sin(Function[Array]):
     """y = sin(x);  dy/dx = cos(x)"""
 
     __slots__ = ()
+    retains_outputs = False
 
     def forward(self, x: Array) -> Array:
         return np.sin(x)
@@ -110,6 +114,7 @@ class Cos(Function[Array]):
     """y = cos(x);  dy/dx = -sin(x)"""
 
     __slots__ = ()
+    retains_outputs = False
 
     def forward(self, x: Array) -> Array:
         return np.cos(x)
@@ -132,6 +137,7 @@ class Tanh(Function[Array]):
     """y = tanh(x);  dy/dx = 1 - y ** 2"""
 
     __slots__ = ()
+    retains_inputs = False  # backward reads the inputs' shapes only
 
     def forward(self, x: Array) -> Array:
         return np.tanh(x)
@@ -154,6 +160,7 @@ class Clip(Function[Array]):
     """y = min(max(x, x_min), x_max);  dy/dx = 1 inside [x_min, x_max], else 0"""
 
     __slots__ = ("x_max", "x_min")
+    retains_outputs = False
 
     def __init__(self, x_min: float, x_max: float) -> None:
         if x_min > x_max:

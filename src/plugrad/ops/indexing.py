@@ -53,6 +53,8 @@ class GetItem(Function[Array]):
     """y = x[slices];  gx = zeros like x with gy added at slices"""
 
     __slots__ = ("slices",)
+    retains_inputs = False  # backward reads the inputs' shapes only
+    retains_outputs = False
 
     def __init__(self, slices: object) -> None:
         self.slices: Index = _normalized(slices)
@@ -80,6 +82,8 @@ class GetItemGrad(Function[Array]):
     """y = zeros(in_shape) with gy added at slices;  ggy = ggx[slices]"""
 
     __slots__ = ("in_shape", "slices")
+    retains_inputs = False  # backward reads the inputs' shapes only
+    retains_outputs = False
 
     def __init__(self, slices: object, in_shape: Shape) -> None:
         self.slices: Index = _normalized(slices)

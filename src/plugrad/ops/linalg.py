@@ -20,6 +20,7 @@ class MatMul(Function[Array, Array]):
     """y = x @ W;  gx = gy @ W.T, gW = x.T @ gy  (batched over leading axes)"""
 
     __slots__ = ()
+    retains_outputs = False
 
     def forward(self, x: Array, W: Array) -> Array:  # noqa: N803  # DeZero's name
         if x.ndim < 2 or W.ndim < 2 or x.shape[-1] != W.shape[-2]:
@@ -66,6 +67,7 @@ class Linear(Function[Array, Array, Array]):
     """
 
     __slots__ = ()
+    retains_outputs = False
 
     def forward(self, x: Array, W: Array, b: Array) -> Array:  # noqa: N803  # DeZero's name
         _check_linear_shapes(x, W, b)

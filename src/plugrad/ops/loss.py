@@ -31,6 +31,7 @@ class MeanSquaredError(Function[Array, Array]):
     """y = sum((x0 - x1) ** 2) / len(x0);  gx0 = 2 (x0 - x1) gy / len(x0), gx1 = -gx0"""
 
     __slots__ = ()
+    retains_outputs = False
 
     def forward(self, x0: Array, x1: Array) -> Array:
         if x0.shape != x1.shape:
@@ -98,6 +99,7 @@ class SoftmaxCrossEntropy(Function[Array, Array]):
     """y = -sum(log_softmax(x)[i, t_i]) / N;  gx = (softmax(x) - onehot(t)) gy / N"""
 
     __slots__ = ()
+    retains_outputs = False
 
     def forward(self, x: Array, t: Array) -> Array:
         _check_labels("softmax_cross_entropy", x, t)
@@ -150,6 +152,7 @@ class SigmoidCrossEntropy(Function[Array, Array]):
     """
 
     __slots__ = ()
+    retains_outputs = False
 
     def forward(self, x: Array, t: Array) -> Array:
         if x.shape != t.shape:

@@ -24,6 +24,8 @@ class Dropout(Function[Array]):
     """y = x * mask;  gx = gy * mask  (mask: 0 or 1 / (1 - ratio), drawn once per call)"""
 
     __slots__ = ("mask",)
+    retains_inputs = False  # backward reads the inputs' shapes only
+    retains_outputs = False
 
     def __init__(self, mask: Array) -> None:
         self.mask = mask
@@ -88,6 +90,7 @@ class BatchNorm(Function[Array, Array, Array]):
     """
 
     __slots__ = ("avg_mean", "avg_var", "decay", "eps", "inv_std", "shift", "train", "xhat")
+    retains_outputs = False
 
     def __init__(self, mean: Array, var: Array, decay: float = 0.9, eps: float = 2e-5) -> None:
         self.avg_mean = mean

@@ -53,6 +53,8 @@ class Pooling(Function[Array]):
     """y = max of each window of x;  gx = gy routed to each window's maximum"""
 
     __slots__ = ("indexes", "window")
+    retains_inputs = False  # backward reads the inputs' shapes only
+    retains_outputs = False
 
     indexes: Array
 
@@ -81,6 +83,8 @@ class PoolingGrad(Function[Array]):
     """gx = gy routed to the recorded maxima (max pooling's gradient; linear in gy)"""
 
     __slots__ = ("indexes", "input_shape", "window")
+    retains_inputs = False  # backward reads the inputs' shapes only
+    retains_outputs = False
 
     def __init__(
         self,
@@ -120,6 +124,8 @@ class PoolingWithIndexes(Function[Array]):
     """y = x at the recorded maxima of each window;  gx = gy routed back there"""
 
     __slots__ = ("indexes", "window")
+    retains_inputs = False  # backward reads the inputs' shapes only
+    retains_outputs = False
 
     def __init__(
         self, indexes: Array, kernel_size: IntPair, stride: IntPair = 1, pad: IntPair = 0
@@ -141,6 +147,8 @@ class AveragePooling(Function[Array]):
     """y = mean of each window of x;  gx = gy / (KH*KW) spread over each window"""
 
     __slots__ = ("window",)
+    retains_inputs = False  # backward reads the inputs' shapes only
+    retains_outputs = False
 
     def __init__(self, kernel_size: IntPair, stride: IntPair = 1, pad: IntPair = 0) -> None:
         self.window = Window("average_pooling", kernel_size, stride, pad)

@@ -20,6 +20,8 @@ class Sum(Function[Array]):
     """y = sum of x over ``axis``;  gx = gy broadcast back to x's shape"""
 
     __slots__ = ("axis", "keepdims")
+    retains_inputs = False  # backward reads the inputs' shapes only
+    retains_outputs = False
 
     def __init__(self, axis: int | Shape | None = None, keepdims: bool = False) -> None:
         self.axis = axis if axis is None or isinstance(axis, int) else tuple(axis)

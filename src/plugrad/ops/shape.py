@@ -21,6 +21,8 @@ class Reshape(Function[Array]):
     """y = x viewed with another shape;  gx = gy reshaped back"""
 
     __slots__ = ("shape",)
+    retains_inputs = False  # backward reads the inputs' shapes only
+    retains_outputs = False
 
     def __init__(self, shape: int | Shape) -> None:
         self.shape = _shape_tuple(shape)
@@ -73,6 +75,8 @@ class Transpose(Function[Array]):
     """y = x with its axes permuted (reversed by default);  gx = gy permuted back"""
 
     __slots__ = ("axes",)
+    retains_inputs = False  # backward reads the inputs' shapes only
+    retains_outputs = False
 
     def __init__(self, axes: Shape | None = None) -> None:
         self.axes = None if axes is None else tuple(int(a) for a in axes)
@@ -104,6 +108,8 @@ class BroadcastTo(Function[Array]):
     """y = x broadcast to ``shape``;  gx = sum_to(gy, x.shape)"""
 
     __slots__ = ("shape",)
+    retains_inputs = False  # backward reads the inputs' shapes only
+    retains_outputs = False
 
     def __init__(self, shape: Shape) -> None:
         self.shape = _shape_tuple(shape)
@@ -135,6 +141,8 @@ class SumTo(Function[Array]):
     """y = x summed down to ``shape`` (the reverse of broadcasting);  gx = broadcast gy"""
 
     __slots__ = ("shape",)
+    retains_inputs = False  # backward reads the inputs' shapes only
+    retains_outputs = False
 
     def __init__(self, shape: Shape) -> None:
         self.shape = _shape_tuple(shape)

@@ -5,7 +5,10 @@ output gradients handed to backward) are not mutated; backward returns one gradi
 with the input's shape and dtype, in both forms, and the two forms agree; the gradient matches
 central differences along random directions (and element by element for small inputs); and,
 where the op declares ``double_backward``, the gradient of <backward(w), u> matches central
-differences of the first-order gradient.  Then in float32: outputs and gradients stay float32.
+differences of the first-order gradient.  An op that declares it does not read its inputs'
+(or outputs') values in backward (``retains_inputs`` / ``retains_outputs`` False) must give
+the same gradients with its inputs replaced by NaN-filled stand-ins (and its outputs dropped).
+Then in float32: outputs and gradients stay float32.
 Inputs that are not floating (labels, indices) go in as constants and are not differentiated.
 """
 
@@ -156,6 +159,7 @@ class _SampleCheck:
         ws = tuple(self.random_like(y) for y in ys)
         gxs = self.first_order(func, ws)
         self.check_gradient(ws, gxs)
+        self.check_retention(ws, gxs)
         if self.target.double_backward:
             self.check_double_backward(ws)
         self.check_float32()
@@ -308,6 +312,38 @@ class _SampleCheck:
                     f"\nbackward_array:\n{a}\nbackward:\n{g}",
                 )
 
+    def check_retention(self, ws: tuple[Array, ...], expected: list[Array | None]) -> None:
+        """What the op says its backward does not read, it must not read."""
+        cls = self.target.cls
+        if cls.retains_inputs and cls.retains_outputs:
+            return
+        func, outputs = self.call(self.xs)
+        if not cls.retains_inputs:
+            func.inputs = tuple(_nan_stand_in(x) for x in func.inputs)
+        if not cls.retains_outputs:
+            del outputs  # dropped: backward must manage without them
+        declared = f"retains_inputs={cls.retains_inputs}, retains_outputs={cls.retains_outputs}"
+        try:
+            forms: list[tuple[str, object]] = []
+            if func.has_array_backward:
+                forms.append(("backward_array", func.backward_array(*ws)))
+            if func.has_graph_backward:
+                with no_grad():
+                    forms.append(("backward", func.backward(*[Variable(w) for w in ws])))
+        except Exception as exc:
+            raise self.fail(
+                "retention", f"declares {declared}, but backward fails without them: {exc!r}"
+            ) from exc
+        for form, raw in forms:
+            got = self.gradients(form, raw, self.xs)
+            for index, (g, e) in enumerate(zip(got, expected, strict=True)):
+                if g is not None and e is not None and not np.allclose(g, e, rtol=1e-6):
+                    raise self.fail(
+                        "retention",
+                        f"declares {declared}, but {form} reads them: input {index} gets"
+                        f"\n{g}\ninstead of\n{e}",
+                    )
+
     def check_gradient(self, ws: tuple[Array, ...], gxs: list[Array | None]) -> None:
         def phi(xs: Sequence[Array]) -> float:
             return sum(_numeric.dot(w, y) for w, y in zip(ws, self.forward_arrays(xs), strict=True))
@@ -436,6 +472,15 @@ class _SampleCheck:
                 raw = func.backward(*[Variable(w) for w in ws])
             self.gradients("backward", raw, xs32)
         del outputs
+
+
+def _nan_stand_in(x: Variable) -> Variable:
+    """``x`` with its data replaced by NaNs (a zero-stride view), its graph place kept."""
+    fill = np.nan if x.data.dtype.kind == "f" else 0
+    stand_in = Variable(np.broadcast_to(np.full((), fill, dtype=x.data.dtype), x.data.shape))
+    stand_in.creator, stand_in.generation = x.creator, x.generation
+    stand_in._constant = x._constant
+    return stand_in
 
 
 def samples_of(record: OpRecord, seed: int = 0) -> list[Sample]:
