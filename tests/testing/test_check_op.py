@@ -184,9 +184,7 @@ def test_integer_inputs_are_not_differentiated() -> None:
         (ClaimsNoInputs, "retention", "retains_inputs=False"),
     ],
 )
-def test_each_bug_is_caught_and_named(
-    cls: type[Function[Array]], check: str, shown: str
-) -> None:
+def test_each_bug_is_caught_and_named(cls: type[Function[Array]], check: str, shown: str) -> None:
     with pytest.raises(OpCheckError) as info:
         check_op(cls, cube_samples)
     error = info.value
