@@ -19,38 +19,21 @@ import plugrad
 import plugrad.functions as F  # DeZero's convention
 import plugrad.layers as L  # DeZero's convention
 from plugrad import Model, optimizers
-from plugrad._typing import Array, Operand
+from plugrad._typing import Operand
 from plugrad.dataloaders import DataLoader
-from plugrad.datasets import Dataset
+from plugrad.datasets import Digits
 
 
-class ArrayDataset(Dataset):
-    """Examples given as arrays (rows of ``data``, entries of ``label``)."""
-
-    def __init__(self, data: Array, label: Array) -> None:
-        self._arrays = (data, label)
-        super().__init__()
-
-    def prepare(self) -> None:
-        self.data, self.label = self._arrays
-
-
-def load_split(seed: int = 0) -> tuple[ArrayDataset, ArrayDataset]:
-    """A stratified 80/20 split of the digits as (N, 1, 8, 8) float32 images in [0, 1]."""
+def load_split(seed: int = 0) -> tuple[Digits, Digits]:
+    """The digits' train and test splits (a fifth of each class held out), as N x 1 x 8 x 8."""
     try:
-        from sklearn.datasets import load_digits  # type: ignore[import-untyped]  # no stubs
-    except ImportError:
-        print("This example needs scikit-learn: pip install scikit-learn")
+        splits = Digits(train=True, seed=seed), Digits(train=False, seed=seed)
+    except ImportError as error:
+        print(error)
         raise SystemExit(0) from None
-    digits = load_digits()
-    x = (digits.data / 16.0).astype(np.float32).reshape(-1, 1, 8, 8)
-    t = digits.target.astype(np.int64)
-    rng = np.random.default_rng(seed)
-    test_mask = np.zeros(len(t), dtype=bool)
-    for label in range(10):
-        members = rng.permutation(np.flatnonzero(t == label))
-        test_mask[members[: len(members) // 5]] = True
-    return ArrayDataset(x[~test_mask], t[~test_mask]), ArrayDataset(x[test_mask], t[test_mask])
+    for split in splits:
+        split.data = split.data.reshape(-1, 1, 8, 8)  # one channel, for the convolutions
+    return splits
 
 
 class DigitsCNN(Model):
@@ -70,7 +53,7 @@ class DigitsCNN(Model):
         return self.fc4(F.relu(self.fc3(h)))
 
 
-def evaluate(model: DigitsCNN, dataset: ArrayDataset) -> tuple[float, float]:
+def evaluate(model: DigitsCNN, dataset: Digits) -> tuple[float, float]:
     with plugrad.no_grad():
         y = model(dataset.data)
         loss = F.softmax_cross_entropy(y, dataset.label)

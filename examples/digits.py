@@ -18,42 +18,21 @@ import numpy as np
 import plugrad
 import plugrad.functions as F  # DeZero's convention
 from plugrad import optimizers
-from plugrad._typing import Array
 from plugrad.dataloaders import DataLoader
-from plugrad.datasets import Dataset
+from plugrad.datasets import Digits
 from plugrad.models import MLP
 
 
-class ArrayDataset(Dataset):
-    """Examples given as arrays (rows of ``data``, entries of ``label``)."""
-
-    def __init__(self, data: Array, label: Array) -> None:
-        self._arrays = (data, label)
-        super().__init__()
-
-    def prepare(self) -> None:
-        self.data, self.label = self._arrays
-
-
-def load_split(seed: int = 0) -> tuple[ArrayDataset, ArrayDataset]:
-    """A stratified 80/20 split of the digits, pixels scaled to [0, 1] as float32."""
+def load_split(seed: int = 0) -> tuple[Digits, Digits]:
+    """The digits' train and test splits (a fifth of each class held out)."""
     try:
-        from sklearn.datasets import load_digits  # type: ignore[import-untyped]  # no stubs
-    except ImportError:
-        print("This example needs scikit-learn: pip install scikit-learn")
+        return Digits(train=True, seed=seed), Digits(train=False, seed=seed)
+    except ImportError as error:
+        print(error)
         raise SystemExit(0) from None
-    digits = load_digits()
-    x = (digits.data / 16.0).astype(np.float32)
-    t = digits.target.astype(np.int64)
-    rng = np.random.default_rng(seed)
-    test_mask = np.zeros(len(t), dtype=bool)
-    for label in range(10):
-        members = rng.permutation(np.flatnonzero(t == label))
-        test_mask[members[: len(members) // 5]] = True
-    return ArrayDataset(x[~test_mask], t[~test_mask]), ArrayDataset(x[test_mask], t[test_mask])
 
 
-def evaluate(model: MLP, dataset: ArrayDataset) -> tuple[float, float]:
+def evaluate(model: MLP, dataset: Digits) -> tuple[float, float]:
     with plugrad.no_grad():
         y = model(dataset.data)
         loss = F.softmax_cross_entropy(y, dataset.label)

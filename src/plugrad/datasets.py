@@ -137,6 +137,46 @@ MNIST_MIRRORS: Final = (
 )
 
 
+class Digits(Dataset):
+    """scikit-learn's bundled 8x8 handwritten digits (1,797 images; no download needed).
+
+    ``data`` is ``(N, 64)`` float32 in [0, 1] (reshape to ``(N, 1, 8, 8)`` for a CNN) and
+    ``label`` ``(N,)`` int64.  A fifth of each class, picked by ``seed``, is the test split, so
+    the train (1,442 images) and test (355) splits are disjoint and balanced.  Needs
+    scikit-learn, which is imported only here.
+    """
+
+    def __init__(
+        self,
+        train: bool = True,
+        transform: Transform | None = None,
+        target_transform: Transform | None = None,
+        *,
+        seed: int = 0,
+    ) -> None:
+        self.seed = seed
+        super().__init__(train, transform, target_transform)
+
+    def prepare(self) -> None:
+        try:
+            from sklearn.datasets import load_digits  # type: ignore[import-untyped]  # no stubs
+        except ImportError:
+            raise ImportError(
+                "plugrad.datasets.Digits needs scikit-learn, which ships the digits: "
+                "pip install scikit-learn"
+            ) from None
+        digits = load_digits()
+        images = (digits.data / 16.0).astype(np.float32)
+        labels = digits.target.astype(np.int64)
+        rng = np.random.default_rng(self.seed)
+        test = np.zeros(len(labels), dtype=bool)
+        for label in range(10):
+            members = rng.permutation(np.flatnonzero(labels == label))
+            test[members[: len(members) // 5]] = True
+        keep = ~test if self.train else test
+        self.data, self.label = images[keep], labels[keep]
+
+
 def _default_mnist_transform() -> Transform:
     return Compose([Flatten(), ToFloat(), Normalize(0.0, 255.0)])
 
@@ -245,6 +285,7 @@ def read_idx(path: str | os.PathLike[str]) -> Array:
 __all__ = [
     "MNIST",
     "Dataset",
+    "Digits",
     "SinCurve",
     "Spiral",
     "get_spiral",

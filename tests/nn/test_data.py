@@ -12,7 +12,7 @@ import pytest
 import plugrad
 from plugrad import transforms as T  # short, like F and L
 from plugrad.dataloaders import DataLoader, SeqDataLoader
-from plugrad.datasets import MNIST, Dataset, SinCurve, Spiral, get_spiral, read_idx
+from plugrad.datasets import MNIST, Dataset, Digits, SinCurve, Spiral, get_spiral, read_idx
 
 TinyMnist = tuple[np.ndarray, np.ndarray]
 
@@ -290,3 +290,24 @@ def test_mnist_download_fills_missing_files(
         "t10k-images-idx3-ubyte.gz",
         "t10k-labels-idx1-ubyte.gz",
     ]
+
+
+def test_digits_splits_are_disjoint_balanced_and_scaled() -> None:
+    pytest.importorskip("sklearn")
+    train = Digits(train=True)
+    test = Digits(train=False)
+    assert (len(train), len(test)) == (1442, 355)
+    assert train.data.shape == (1442, 64)
+    assert train.data.dtype == np.float32
+    assert train.data.min() >= 0.0
+    assert train.data.max() <= 1.0
+    # every class is held out in proportion (a fifth, rounded down)
+    counts = np.bincount(test.label, minlength=10)
+    totals = counts + np.bincount(train.label, minlength=10)
+    np.testing.assert_array_equal(counts, totals // 5)
+    # no image is in both splits (rows compared as bytes)
+    seen = {row.tobytes() for row in train.data}
+    overlap = sum(row.tobytes() in seen for row in test.data)
+    assert overlap < 5  # the digits set has a handful of duplicate images, nothing more
+    again = Digits(train=False, seed=0)
+    np.testing.assert_array_equal(again.label, test.label)
