@@ -9,6 +9,8 @@ import numpy as np
 from plugrad._arrays import kept_dims_shape
 from plugrad._arrays import logsumexp_array as logsumexp
 from plugrad._arrays import sum_to_array as sum_to
+from plugrad._dot import _dot_func as _dot_func
+from plugrad._dot import _dot_var as _dot_var
 from plugrad._dot import get_dot_graph as get_dot_graph
 from plugrad._dot import plot_dot_graph as plot_dot_graph
 from plugrad._download import cache_dir as cache_dir

@@ -296,3 +296,15 @@ def test_backward_cost_is_linear_in_a_fan_in() -> None:
     total.backward()
     assert x.grad is not None
     assert x.grad.data == sum(range(1, n + 1))
+
+
+def test_a_seed_the_caller_set_is_not_handed_to_a_leaf() -> None:
+    x = Variable(np.ones(3))
+    y = x + 1.0  # AddConstant passes its gradient through unchanged
+    seed = np.full(3, 5.0)
+    y.grad = Variable(seed)
+    y.backward()
+    assert x.grad is not None
+    assert x.grad.data is not seed
+    x.grad.data *= 2.0  # an optimizer hook, in place
+    np.testing.assert_array_equal(seed, np.full(3, 5.0))

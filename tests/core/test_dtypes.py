@@ -112,3 +112,25 @@ def test_float32_seed_and_leaf_grads() -> None:
     y = F.exp(x) * 2.0
     y.backward()
     assert x.grad.dtype == np.float32
+
+
+def test_integer_data_with_integer_constants_stays_integer() -> None:
+    """NumPy's rule: an int array plus a Python int is an int array (DeZero agrees)."""
+    x = Variable(np.array([1, 2, 3]))
+    assert (x + 1).dtype == np.int64
+    assert (x * 2).dtype == np.int64
+    assert (x - 1).dtype == np.int64
+    assert (x * 2.5).dtype == np.float64
+
+
+def test_pow_of_integer_data_takes_a_float_gradient() -> None:
+    x = Variable(np.array([1, 2, 3]))
+    F.sum(x**3 * 0.5).backward()
+    assert x.grad is not None
+    np.testing.assert_allclose(x.grad.data, 1.5 * np.array([1.0, 2.0, 3.0]) ** 2)
+
+
+def test_a_variable_exponent_is_a_clear_error() -> None:
+    x = Variable(np.array(2.0))
+    with pytest.raises(TypeError, match="pow: the exponent must be a number"):
+        x ** Variable(np.array(2.0))  # type: ignore[operator]  # the mistake under test

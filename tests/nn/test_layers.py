@@ -197,3 +197,15 @@ def test_shared_parameters_and_layers_come_once() -> None:
     assert len({id(p) for p in params}) == 3
     names = [name for name, _ in model.named_params()]
     assert names == ["encoder/W", "encoder/b", "decoder/W", "decoder/b"]
+
+
+def test_dezero_names_for_inspection() -> None:
+    layer = L.Linear(3, in_size=2)
+    assert layer._params == {"W", "b"}
+    x = plugrad.Variable(np.ones((2, 3)))
+    assert x.max().data == 1.0
+    assert x.min(axis=1).shape == (2,)
+    assert x.reshape([3, 2]).shape == (3, 2)
+    assert x.transpose([1, 0]).shape == (3, 2)
+    assert x.dot(np.ones((3, 4))).shape == (2, 4)
+    assert x.matmul(np.ones((3, 4))).shape == (2, 4)

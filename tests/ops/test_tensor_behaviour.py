@@ -12,6 +12,7 @@ import plugrad.functions as F  # DeZero's convention
 from plugrad import Variable
 from plugrad.core.config import test_mode, using_config
 from plugrad.ops.linalg import Linear
+from plugrad.utils import gradient_check
 
 # -- numerical stability -----------------------------------------------------------------------
 
@@ -333,3 +334,24 @@ def test_bad_shapes_raise_value_error_naming_the_op(call: object, pattern: str) 
 def test_softmax_cross_entropy_rejects_float_labels() -> None:
     with pytest.raises(TypeError, match="softmax_cross_entropy: t must hold integer class labels"):
         F.softmax_cross_entropy(np.ones((2, 3)), np.array([0.0, 1.0]))
+
+
+def test_mean_squared_error_takes_a_target_that_broadcasts_to_the_prediction() -> None:
+    """DeZero's step 59 compares a (1, 1) prediction with a (1,) target."""
+    x = Variable(np.array([[2.0]]))
+    t = np.array([0.5])
+    loss = F.mean_squared_error(x, t)
+    np.testing.assert_allclose(loss.data, 1.5**2)
+    loss.backward()
+    assert x.grad is not None
+    np.testing.assert_allclose(x.grad.data, [[2 * 1.5]])  # d((x - t)^2)/dx
+    assert gradient_check(lambda p: F.mean_squared_error(p, t), np.array([[2.0]]))
+
+
+def test_softmax_takes_a_tuple_of_axes() -> None:
+    x = np.random.default_rng(0).uniform(-1.0, 1.0, (2, 3))
+    y = F.softmax(x, axis=(0, 1))
+    np.testing.assert_allclose(y.data, np.exp(x) / np.exp(x).sum())
+    w = np.random.default_rng(1).uniform(0.5, 1.5, (2, 3))
+    assert gradient_check(lambda v: F.softmax(v, axis=(0, 1)) * w, x)
+    assert gradient_check(lambda v: F.log_softmax(v, axis=(0, 1)) * w, x)

@@ -101,7 +101,8 @@ def _walk(
                         waiting.append(creator)
         generation -= 1
 
-    handed_out: set[int] = set()
+    # The seed may be an array the caller still holds (a grad they set): no leaf may get it.
+    handed_out: set[int] = set() if create_graph else {id(seed)}
     for leaf in leaves:
         _accumulate(leaf, pending.pop(leaf), create_graph, handed_out)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import weakref
+from collections.abc import Sequence
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, Final
 
@@ -157,17 +158,15 @@ class Variable:
 
     # -- tensor methods (DeZero's Variable API) ---------------------------------------------
 
-    def reshape(self, *shape: int | Shape) -> Variable:
-        """``x.reshape(2, 3)`` or ``x.reshape((2, 3))``."""
-        target = shape[0] if len(shape) == 1 and isinstance(shape[0], tuple) else shape
-        return _shape.reshape(self, target)  # type: ignore[arg-type]  # narrowed above
+    def reshape(self, *shape: int | Sequence[int]) -> Variable:
+        """``x.reshape(2, 3)``, ``x.reshape((2, 3))`` or ``x.reshape([2, 3])``."""
+        return _shape.reshape(self, _one_tuple(shape))
 
-    def transpose(self, *axes: int | Shape | None) -> Variable:
+    def transpose(self, *axes: int | Sequence[int] | None) -> Variable:
         """``x.transpose()``, ``x.transpose(1, 0)`` or ``x.transpose((1, 0))``."""
         if len(axes) == 0 or (len(axes) == 1 and axes[0] is None):
             return _shape.transpose(self)
-        target = axes[0] if len(axes) == 1 and isinstance(axes[0], tuple) else axes
-        return _shape.transpose(self, target)  # type: ignore[arg-type]  # narrowed above
+        return _shape.transpose(self, _one_tuple(axes))
 
     @property
     def T(self) -> Variable:  # noqa: N802  # NumPy's and DeZero's name
@@ -175,6 +174,20 @@ class Variable:
 
     def sum(self, axis: int | Shape | None = None, keepdims: bool = False) -> Variable:
         return _reduction.sum(self, axis, keepdims)
+
+    def max(self, axis: int | Shape | None = None, keepdims: bool = False) -> Variable:
+        return _reduction.max(self, axis, keepdims)
+
+    def min(self, axis: int | Shape | None = None, keepdims: bool = False) -> Variable:
+        return _reduction.min(self, axis, keepdims)
+
+    def matmul(self, other: Operand) -> Variable:
+        """``x.matmul(W)``, the same as ``x @ W`` (DeZero's method name)."""
+        return _linalg.matmul(self, other)
+
+    def dot(self, other: Operand) -> Variable:
+        """``x.dot(W)``, the same as ``x @ W`` (DeZero's method name)."""
+        return _linalg.matmul(self, other)
 
     def __getitem__(self, slices: object) -> Variable:
         """``x[1]``, ``x[:, 0]``, ``x[[0, 2]]``, ``x[mask]``: differentiable indexing."""
@@ -226,6 +239,18 @@ class Parameter(Variable):
     """A Variable that a ``Layer`` collects as trainable."""
 
     __slots__ = ()
+
+
+def _one_tuple(args: tuple[int | Sequence[int] | None, ...]) -> Shape:
+    """``(2, 3)`` from ``f(2, 3)``, ``f((2, 3))`` or ``f([2, 3])``, as NumPy's methods take."""
+    if len(args) == 1 and isinstance(args[0], Sequence):
+        return tuple(int(a) for a in args[0])
+    numbers: list[int] = []
+    for a in args:
+        if not isinstance(a, int):
+            raise TypeError(f"expected ints or one sequence of ints, got {args!r}")
+        numbers.append(int(a))
+    return tuple(numbers)
 
 
 def as_array(x: object, array_module: ModuleType = np) -> Array:

@@ -95,6 +95,12 @@ class Layer:
             else:
                 yield path, obj
 
+    @property
+    def _params(self) -> set[str]:
+        """DeZero's set of parameter and sub-layer attribute names (a copy, for inspection;
+        plugrad itself walks them in assignment order)."""
+        return set(self._param_names)
+
     def _names(self) -> list[str]:
         return list(self._param_names)  # a copy: the walk may run while attributes change
 

@@ -99,28 +99,29 @@ def sigmoid_simple(x: Operand) -> Variable:
     return 1.0 / (1.0 + exp(-as_variable(x)))
 
 
-def softmax_simple(x: Operand, axis: int = 1) -> Variable:
+def softmax_simple(x: Operand, axis: int | tuple[int, ...] = 1) -> Variable:
     """exp(x) / sum(exp(x)) composed from basic ops (DeZero's; no shift, so it can overflow)."""
     y = exp(x)
     return y / reduction.sum(y, axis, keepdims=True)
 
 
-def _check_axis(op: str, x: Array, axis: int) -> None:
-    if not -x.ndim <= axis < x.ndim:
-        raise ValueError(
-            f"{op}: axis {axis} is out of range for an input of shape {x.shape}; "
-            "the default axis=1 expects a batch of shape (N, C)"
-        )
+def _check_axis(op: str, x: Array, axis: int | tuple[int, ...]) -> None:
+    for a in (axis,) if isinstance(axis, int) else axis:
+        if not -x.ndim <= a < x.ndim:
+            raise ValueError(
+                f"{op}: axis {axis} is out of range for an input of shape {x.shape}; "
+                "the default axis=1 expects a batch of shape (N, C)"
+            )
 
 
-def softmax_array(x: Array, axis: int) -> Array:
+def softmax_array(x: Array, axis: int | tuple[int, ...]) -> Array:
     """Softmax on an ndarray, shifted by the maximum so that exp never overflows."""
     y: Array = np.exp(x - x.max(axis=axis, keepdims=True))
     y /= y.sum(axis=axis, keepdims=True)
     return y
 
 
-def log_softmax_array(x: Array, axis: int) -> Array:
+def log_softmax_array(x: Array, axis: int | tuple[int, ...]) -> Array:
     """log(softmax(x)) on an ndarray, without taking the log of an underflowed 0."""
     shifted: Array = x - x.max(axis=axis, keepdims=True)
     shifted -= np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
@@ -133,7 +134,7 @@ class Softmax(Function[Array]):
     __slots__ = ("axis",)
     retains_inputs = False  # backward reads the inputs' shapes only
 
-    def __init__(self, axis: int = 1) -> None:
+    def __init__(self, axis: int | tuple[int, ...] = 1) -> None:
         self.axis = axis
 
     def forward(self, x: Array) -> Array:
@@ -152,7 +153,7 @@ class Softmax(Function[Array]):
         return gx - y * reduction.sum(gx, self.axis, keepdims=True)
 
 
-def softmax(x: Operand, axis: int = 1) -> Variable:
+def softmax(x: Operand, axis: int | tuple[int, ...] = 1) -> Variable:
     """Softmax over ``axis`` (the class axis of an (N, C) batch by default)."""
     return resolve("softmax", Softmax)(axis)(x)
 
@@ -163,7 +164,7 @@ class LogSoftmax(Function[Array]):
     __slots__ = ("axis",)
     retains_inputs = False  # backward reads the inputs' shapes only
 
-    def __init__(self, axis: int = 1) -> None:
+    def __init__(self, axis: int | tuple[int, ...] = 1) -> None:
         self.axis = axis
 
     def forward(self, x: Array) -> Array:
@@ -180,7 +181,7 @@ class LogSoftmax(Function[Array]):
         return gy - exp(y) * reduction.sum(gy, self.axis, keepdims=True)
 
 
-def log_softmax(x: Operand, axis: int = 1) -> Variable:
+def log_softmax(x: Operand, axis: int | tuple[int, ...] = 1) -> Variable:
     """log(softmax(x)), computed stably."""
     return resolve("log_softmax", LogSoftmax)(axis)(x)
 

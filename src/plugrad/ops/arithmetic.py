@@ -21,12 +21,17 @@ from plugrad.registry import resolve
 
 # Python numbers and NumPy floating scalars take the constant path (see module docstring).
 _ARRAY_TYPES: Final = (Variable, np.ndarray)
-_NUMBER_TYPES: Final = (int, float, np.floating, np.integer)
 
 
 def _number(x: object, op: str) -> float:
-    """The value of a constant operand (anything that is not a Variable or an ndarray)."""
-    if isinstance(x, _NUMBER_TYPES) and not isinstance(x, bool | np.bool_):
+    """The value of a constant operand (anything that is not a Variable or an ndarray).
+
+    Integers stay integers (``int_array + 1`` stays an int array) and NumPy scalars become
+    Python numbers, which NumPy treats as weakly typed: a float32 array times one stays float32.
+    """
+    if isinstance(x, int | np.integer) and not isinstance(x, bool | np.bool_):
+        return int(x)
+    if isinstance(x, float | np.floating):
         return float(x)
     raise TypeError(
         f"{op}: operands must be Variables, numpy.ndarrays or numbers, got {type(x).__name__}"
@@ -256,8 +261,10 @@ class Pow(Function[Array]):
         # Two passes over the data, not three: the common square gets no power at all, and
         # the product with gy goes into the fresh temporary.
         gx = x.data * 2.0 if c == 2 else x.data ** (c - 1) * c
-        gx *= gy
-        return gx
+        if type(gx) is np.ndarray and gx.dtype == np.result_type(gx, gy):
+            gx *= gy
+            return gx
+        return gx * gy  # an integer x with a float gradient, or a 0-d scalar
 
     def backward(self, gy: Variable) -> Variable:
         (x,) = self.inputs
@@ -267,8 +274,13 @@ class Pow(Function[Array]):
 
 def pow(x: Operand, c: float) -> Variable:  # noqa: A001  # DeZero's name for x ** c
     """x ** c for a number c."""
-    exponent = float(c) if not isinstance(c, int) else c
-    return resolve("pow", Pow)(exponent)(x)
+    exponent: object = c  # typed as a number, but untyped callers pass Variables too
+    if isinstance(exponent, _ARRAY_TYPES):
+        raise TypeError(
+            f"pow: the exponent must be a number (x ** 2.0), got {type(c).__name__}; "
+            "for a variable exponent write exp(c * log(x))"
+        )
+    return resolve("pow", Pow)(_number(c, "pow"))(x)
 
 
 def _constant_op(cls: type[AddConstant] | type[MulConstant] | type[Pow], c: float) -> SampleFactory:

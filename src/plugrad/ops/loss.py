@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from plugrad._arrays import sum_to_array
 from plugrad._typing import Array, Operand
 from plugrad.core.function import Function
 from plugrad.core.variable import Variable, as_variable
@@ -15,6 +16,7 @@ from plugrad.ops import _samples
 from plugrad.ops.activation import log_softmax_array, sigmoid, softmax, softmax_array
 from plugrad.ops.elementwise import clip, log
 from plugrad.ops.reduction import sum as sum_
+from plugrad.ops.shape import sum_to
 from plugrad.plugin import Registrar, Sample, hookimpl
 from plugrad.registry import resolve
 
@@ -28,13 +30,22 @@ def _data(x: Operand) -> Array:
 
 
 class MeanSquaredError(Function[Array, Array]):
-    """y = sum((x0 - x1) ** 2) / len(x0);  gx0 = 2 (x0 - x1) gy / len(x0), gx1 = -gx0"""
+    """y = sum((x0 - x1) ** 2) / len(x0);  gx0 = 2 (x0 - x1) gy / len(x0), gx1 = -gx0
+
+    The two may differ in shape where broadcasting leaves the larger shape as it is (DeZero's
+    step 59 compares a (1, 1) prediction with a (1,) target); a pair such as (N, 1) and (N,),
+    which would silently broadcast to (N, N), is an error.
+    """
 
     __slots__ = ()
     retains_outputs = False
 
     def forward(self, x0: Array, x1: Array) -> Array:
-        if x0.shape != x1.shape:
+        try:
+            shape = np.broadcast_shapes(x0.shape, x1.shape)
+        except ValueError:
+            shape = None
+        if shape not in (x0.shape, x1.shape):
             raise ValueError(
                 f"mean_squared_error: the prediction has shape {x0.shape} and the target "
                 f"{x1.shape}; they must match (reshape one, e.g. t.reshape({x0.shape}))"
@@ -46,18 +57,18 @@ class MeanSquaredError(Function[Array, Array]):
     def backward_array(self, gy: Array) -> tuple[Array, Array]:
         x0, x1 = self.inputs
         diff = x0.data - x1.data
-        gx0: Array = diff * (gy * (2.0 / _batch_size(diff)))
-        return gx0, -gx0
+        gdiff: Array = diff * (gy * (2.0 / _batch_size(diff)))
+        return sum_to_array(gdiff, x0.data.shape), sum_to_array(-gdiff, x1.data.shape)
 
     def backward(self, gy: Variable) -> tuple[Variable, Variable]:
         x0, x1 = self.inputs
         diff = x0 - x1
-        gx0 = diff * (gy * (2.0 / _batch_size(diff.data)))
-        return gx0, -gx0
+        gdiff = diff * (gy * (2.0 / _batch_size(diff.data)))
+        return sum_to(gdiff, x0.shape), sum_to(-gdiff, x1.shape)
 
 
 def mean_squared_error(x0: Operand, x1: Operand) -> Variable:
-    """sum((x0 - x1) ** 2) / len(x0); x0 and x1 must have the same shape."""
+    """sum((x0 - x1) ** 2) / len(x0); shapes must match, or broadcast to the larger one."""
     return resolve("mean_squared_error", MeanSquaredError)()(x0, x1)
 
 
