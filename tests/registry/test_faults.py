@@ -4,8 +4,6 @@ rest keeps working.  Clashes name both origins; overrides never depend on instal
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable
-from typing import Any
 
 import numpy as np
 import pytest
@@ -24,29 +22,12 @@ from plugrad.registry import (
     Registry,
     UnknownOpError,
     failing_source,
-    fake_plugin,
     plugin_source,
     use_registry,
 )
+from tests.registry.helpers import registering, source
 
 SETTINGS = LoadSettings()  # the environment's knobs play no part here
-
-Register = Callable[[Registrar], None]
-
-
-def registering(op_name: str, cls: type[AnyFunction], **options: Any) -> Register:
-    """A hook body that registers ``cls`` (a one-input op) as ``op_name``."""
-
-    def register(registrar: Registrar) -> None:
-        registrar.register(op_name, cls, arity=1, description="test op", **options)
-
-    return register
-
-
-def source(
-    register: Register, name: str, distribution: str = "dist-a", version: str = "1.0"
-) -> PluginSource:
-    return fake_plugin(register, name=name, distribution=distribution, version=version)
 
 
 class TwoGradients(Sin):
