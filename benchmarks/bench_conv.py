@@ -22,16 +22,18 @@ for _name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_name, "1")
 
 import argparse  # noqa: E402
+import importlib  # noqa: E402
 import statistics  # noqa: E402
 import time  # noqa: E402
 import tracemalloc  # noqa: E402
 from collections.abc import Callable  # noqa: E402
+from typing import Any  # noqa: E402
 
 import numpy as np  # noqa: E402
 
 from plugrad import Variable  # noqa: E402
-from plugrad._typing import Array  # noqa: E402
 from plugrad.functions_conv import conv2d, pooling  # noqa: E402
+from plugrad.typing import Array  # noqa: E402
 
 N, C, H, W_ = 32, 3, 32, 32
 OC, K, PAD = 64, 3, 1
@@ -106,7 +108,8 @@ def plugrad_step(x: Array, W: Array, b: Array) -> Grads:
 
 def torch_step() -> Callable[[Array, Array, Array], Grads] | None:
     try:
-        import torch  # type: ignore[import-not-found]  # optional
+        # By name, so that mypy sees ``Any`` whether or not the optional peer is installed.
+        torch: Any = importlib.import_module("torch")
     except ImportError:
         return None
     torch.set_num_threads(1)

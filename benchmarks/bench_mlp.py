@@ -1,6 +1,6 @@
 """MLP training-step benchmark: plugrad against the same arithmetic written in NumPy by hand.
 
-    python benchmarks/bench_mlp.py [--repeat 30] [--memory-steps 10000]
+    python benchmarks/bench_mlp.py [--repeat 30] [--memory-steps 10000] [--quick]
 
 1. One SGD step of a 784-1000-10 sigmoid MLP on a batch of 100 with softmax cross entropy
    (forward, backward without a gradient for the input batch, update), in float32 and float64.
@@ -23,9 +23,9 @@ import numpy as np
 
 import plugrad.functions as F  # DeZero's convention
 from plugrad import optimizers
-from plugrad._typing import Array
 from plugrad.datasets import get_spiral
 from plugrad.models import MLP
+from plugrad.typing import Array
 
 BATCH, IN, HIDDEN, OUT = 100, 784, 1000, 10
 LR = 0.1
@@ -174,7 +174,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=30)
     parser.add_argument("--memory-steps", type=int, default=10_000)
+    parser.add_argument("--quick", action="store_true", help="5 rounds, 1,000 steps (a smoke run)")
     args = parser.parse_args()
+    if args.quick:
+        args.repeat, args.memory_steps = 5, 1_000
     bench_step(args.repeat)
     bench_memory(args.memory_steps)
 

@@ -1,9 +1,9 @@
 """What the op registry costs: per call, at import, and at discovery.
 
-1. **Per call** -- ``square(x)`` (the typed wrapper: ``resolve("square", Square)`` then the
-   op) against ``Square()(x)`` (the class called directly), forward only, on a 0-d array.
-   Interleaved rounds, median time per call of each; the ratio should be about 1.0 (the
-   registry adds one dict lookup).
+1. **Per call** -- ``square(x)`` (the typed wrapper: ``resolve(Square)`` then the op) against
+   ``Square()(x)`` (the class called directly), forward only, on a 0-d array, and
+   ``resolve(Square)`` alone.  Interleaved rounds, median time per call of each; the ratio
+   should be about 1.0 (the registry adds one dict lookup, keyed by the class).
 2. **Import** -- ``python -c "import plugrad"`` against ``python -c "import numpy"`` in fresh
    processes, interleaved, median wall time of each; target ratio <= 1.3.  Discovery must
    not happen here.
@@ -30,6 +30,7 @@ import numpy as np
 
 from plugrad import Variable
 from plugrad.functions import Square, square
+from plugrad.registry import resolve
 
 TARGET_IMPORT_RATIO = 1.3
 
@@ -66,17 +67,23 @@ def per_call(calls: int, rounds: int) -> dict[str, float]:
         for _ in range(calls):
             Square()(x)
 
+    def lookup_only() -> None:
+        for _ in range(calls):
+            resolve(Square)
+
     contestants: dict[str, Callable[[], None]] = {
         "registry": through_registry,
         "wrapper": plain_wrapper,
         "direct": direct,
+        "resolve": lookup_only,
     }
     times: dict[str, list[float]] = {name: [] for name in contestants}
     through_registry()  # the first call discovers the plugins; keep it out of the timing
     names = list(contestants)
     for index in range(rounds):
         # Rotate who goes first, so none always runs on a warmer cache.
-        for name in names[index % 3 :] + names[: index % 3]:
+        shift = index % len(names)
+        for name in names[shift:] + names[:shift]:
             start = time.perf_counter()
             contestants[name]()
             times[name].append((time.perf_counter() - start) / calls)
@@ -135,6 +142,7 @@ def main() -> None:
     print(f"   plugrad.functions.square (registry lookup): {per['registry'] * 1e6:6.3f} us")
     print(f"   a wrapper naming the class, no registry:    {per['wrapper'] * 1e6:6.3f} us")
     print(f"   Square()(x), the class called directly:     {per['direct'] * 1e6:6.3f} us")
+    print(f"   resolve(Square) alone:                      {per['resolve'] * 1e6:6.3f} us")
     print(f"   ratio registry / direct:  {per['registry'] / per['direct']:.3f}  (target about 1.0)")
     lookup = per["registry"] / per["wrapper"]
     print(f"   ratio registry / wrapper: {lookup:.3f}  (the lookup alone)")

@@ -19,9 +19,9 @@ import plugrad
 import plugrad.functions as F  # DeZero's convention
 import plugrad.layers as L  # DeZero's convention
 from plugrad import Model, optimizers
-from plugrad._typing import Operand
 from plugrad.dataloaders import DataLoader
 from plugrad.datasets import Digits
+from plugrad.typing import Operand
 
 
 def load_split(seed: int = 0) -> tuple[Digits, Digits]:

@@ -23,9 +23,9 @@ import plugrad
 import plugrad.functions as F  # DeZero's convention
 import plugrad.layers as L  # DeZero's convention
 from plugrad import Model, optimizers
-from plugrad._typing import Array, Operand
 from plugrad.dataloaders import SeqDataLoader
 from plugrad.datasets import SinCurve
+from plugrad.typing import Array, Operand
 
 
 class BetterRNN(Model):

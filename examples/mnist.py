@@ -21,10 +21,10 @@ import numpy as np
 import plugrad
 import plugrad.functions as F  # DeZero's convention
 from plugrad import optimizers
-from plugrad._download import cache_dir
 from plugrad.dataloaders import DataLoader
 from plugrad.datasets import MNIST, MNIST_FILES
 from plugrad.models import MLP
+from plugrad.utils import cache_dir
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -19,6 +19,7 @@ from plugrad.core import is_train as is_train
 from plugrad.core import no_grad as no_grad
 from plugrad.core import test_mode as test_mode
 from plugrad.core import using_config as using_config
+from plugrad.ops.operators import setup_variable as setup_variable
 
 if TYPE_CHECKING:  # what the lazy attributes below are, for type checkers
     from plugrad import cuda as cuda
@@ -78,11 +79,9 @@ def __dir__() -> list[str]:
     return sorted(set(globals()) | _LAZY_MODULES | set(_LAZY_NAMES))
 
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
-
-def setup_variable() -> None:
-    """DeZero attaches Variable's operators here; plugrad's Variable has them already."""
+setup_variable()  # Variable's operators reach the op layer (the core imports no op)
 
 
 __all__ = [

@@ -22,7 +22,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--check", action="store_true", help="run the test kit over every registered op"
     )
     plugins.add_argument(
-        "--verbose", "-v", action="store_true", help="show full tracebacks of failed plugins"
+        "--verbose",
+        "-v",
+        action="store_true",
+        help="show full tracebacks of failed plugins and each op's description",
     )
     args = parser.parse_args(argv)
     registry = active_registry()
@@ -43,7 +46,10 @@ def check_all(registry: Registry) -> int:
     for record in registry.ops():
         label = f"{record.name} ({record.origin.distribution})"
         if record.spec.samples is None:
-            print(f"FAIL  {label}: registered without samples, so it cannot be checked")
+            print(
+                f"FAIL  {label}: declared without samples (samples=... on its class "
+                "statement), so it cannot be checked"
+            )
             failures += 1
             continue
         try:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from types import ModuleType
+
 import numpy as np
 
-from plugrad._typing import Array, Shape
+from plugrad.typing import Array, Shape
 
 
 def sum_to_array(x: Array, shape: Shape) -> Array:
@@ -36,3 +38,17 @@ def logsumexp_array(x: Array, axis: int | Shape | None = 1) -> Array:
     m: Array = x.max(axis=axis, keepdims=True)
     y: Array = m + np.log(np.exp(x - m).sum(axis=axis, keepdims=True))
     return y
+
+
+def get_array_module(x: object) -> ModuleType:
+    """The array module ``x``'s data lives in (DeZero's ``get_array_module``).
+
+    NumPy for ndarrays, Variables of them and numbers; CuPy for its arrays, so that a CuPy
+    backend needs no change to the ops, which take their module from here.
+    """
+    data = getattr(x, "data", x) if not isinstance(x, np.ndarray) else x
+    if type(data).__module__.startswith("cupy"):
+        import importlib
+
+        return importlib.import_module("cupy")
+    return np

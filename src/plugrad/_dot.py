@@ -2,28 +2,34 @@
 
 Variables are orange ellipses (with name, shape and dtype when ``verbose``), functions light
 blue boxes named by their class, edges run from inputs to functions to outputs.  The walk is
-iterative, visits each function once and lists every variable once.
+iterative, visits each function once and lists every value once.
+
+A function holds no reference to its outputs (``f.outputs[i]()`` rebuilds a Variable, a new
+object each time), so the edges from a function to its outputs are drawn from the Variables
+the walk meets: the root, and every input whose creator is that function.
 """
 
 from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterable, Sequence
 
-from plugrad.core.function import AnyFunction
-from plugrad.core.variable import Variable
+from plugrad.core.variable import StandIn, Variable
+from plugrad.typing import AnyFunction
 
 
 def _node_id(v: Variable) -> int:
-    """One node per value: a stand-in held by the graph (see ``Function.retains_inputs``) is
-    drawn as the value it stands for, which shares its creator's reference to it."""
-    if v._ref is None:
-        return id(v)
-    value = v._ref()
-    return id(value) if value is not None else id(v._ref)
+    """The id a Variable is drawn under: a stand-in held by the graph (see
+    ``Function.retains_inputs``) is drawn as the value it stands for while that is alive."""
+    if isinstance(v, StandIn):
+        value = v.original()
+        if value is not None:
+            return id(value)
+    return id(v)
 
 
-def _dot_var(v: Variable, verbose: bool = False) -> str:
+def _var_line(node: int, v: Variable, verbose: bool) -> str:
     name = "" if v.name is None else v.name
     data: object = v.data
     if verbose and data is not None:
@@ -31,45 +37,101 @@ def _dot_var(v: Variable, verbose: bool = False) -> str:
             name += ": "
         name += f"{v.shape} {v.dtype}"
     label = name.replace("\\", "\\\\").replace('"', '\\"')
-    return f'{_node_id(v)} [label="{label}", color=orange, style=filled]\n'
+    return f'{node} [label="{label}", color=orange, style=filled]\n'
 
 
-def _dot_func(f: AnyFunction) -> str:
+def _func_lines(f: AnyFunction, inputs: Iterable[int], outputs: Iterable[int]) -> str:
     lines = [f'{id(f)} [label="{type(f).__name__}", color=lightblue, style=filled, shape=box]\n']
-    lines.extend(f"{_node_id(x)} -> {id(f)}\n" for x in f.inputs)
-    for ref in f.outputs:
-        y = ref()
-        if y is not None:  # an output dropped by the program is drawn only where it is used
-            lines.append(f"{id(f)} -> {_node_id(y)}\n")
+    lines.extend(f"{x} -> {id(f)}\n" for x in inputs)
+    lines.extend(f"{id(f)} -> {y}\n" for y in outputs)
     return "".join(lines)
+
+
+def _dot_var(v: Variable, verbose: bool = False) -> str:
+    """DeZero's ``_dot_var``: the DOT line of one variable."""
+    return _var_line(_node_id(v), v, verbose)
+
+
+def _dot_func(f: AnyFunction, outputs: Sequence[Variable] = ()) -> str:
+    """DeZero's ``_dot_func``: the DOT lines of one function and its edges.
+
+    ``f`` knows its inputs but not the Variables it returned, so the edges to outputs are
+    drawn to the ``outputs`` given (``_dot_func(y.creator, [y])``); ``get_dot_graph`` passes
+    the ones it meets.
+    """
+    return _func_lines(f, [_node_id(x) for x in f.inputs], [_node_id(y) for y in outputs])
+
+
+class _Nodes:
+    """One node per value in the graph, whichever Variable objects stand for it.
+
+    A value with a creator is known by its place (creator and output index): the Variable the
+    program holds, a stand-in for it and an output rebuilt by ``f.outputs[i]()`` are the same
+    node, drawn under the id of the first one met (a stand-in counts as its value).  A leaf is
+    its own object.
+    """
+
+    __slots__ = ("_ids",)
+
+    def __init__(self) -> None:
+        self._ids: dict[object, int] = {}
+
+    def id_of(self, v: Variable) -> int:
+        creator = v.creator
+        place: object = id(v) if creator is None else (creator, v._index)
+        node = self._ids.get(place)
+        if node is None:
+            node = self._ids[place] = _node_id(v)
+        return node
 
 
 def get_dot_graph(output: Variable, verbose: bool = True) -> str:
     """DOT text of the graph that computed ``output``."""
-    parts = [_dot_var(output, verbose)]
-    seen_vars = {_node_id(output)}
-    funcs: list[AnyFunction] = []
-    seen_funcs: set[int] = set()
+    nodes = _Nodes()
+    root = nodes.id_of(output)
+    drawn = {root}
+    # Text parts in DeZero's order (the output, then each function followed by its inputs);
+    # a function's part is filled in at the end, when every output of it in the graph is known.
+    parts: list[str | AnyFunction] = [_var_line(root, output, verbose)]
+    node_inputs: dict[AnyFunction, list[int]] = {}
+    node_outputs: dict[AnyFunction, list[int]] = {}
+    stack: list[AnyFunction] = []
 
-    def add_func(f: AnyFunction | None) -> None:
-        if f is not None and id(f) not in seen_funcs:
-            funcs.append(f)
-            seen_funcs.add(id(f))
+    def meet_output(f: AnyFunction, node: int) -> None:
+        if f not in node_outputs:
+            node_outputs[f] = []
+            stack.append(f)
+        if node not in node_outputs[f]:
+            node_outputs[f].append(node)
 
-    add_func(output.creator)
-    while funcs:
-        func = funcs.pop()
-        parts.append(_dot_func(func))
+    if output.creator is not None:
+        meet_output(output.creator, root)
+    while stack:
+        func = stack.pop()
+        parts.append(func)
+        inputs = node_inputs[func] = []
         for x in func.inputs:
-            node = _node_id(x)
-            if node not in seen_vars:
-                seen_vars.add(node)
-                parts.append(_dot_var(x, verbose))
-                if x.creator is not None and x._ref is not None and x._ref() is None:
-                    # the value itself is gone, so its creator drew no edge to it
-                    parts.append(f"{id(x.creator)} -> {node}\n")
-            add_func(x.creator)
-    return "digraph g {\n" + "".join(parts) + "}"
+            node = nodes.id_of(x)
+            inputs.append(node)
+            if node not in drawn:
+                drawn.add(node)
+                parts.append(_var_line(node, _drawn_value(x), verbose))
+            if x.creator is not None:
+                meet_output(x.creator, node)
+    text = [
+        part if isinstance(part, str) else _func_lines(part, node_inputs[part], node_outputs[part])
+        for part in parts
+    ]
+    return "digraph g {\n" + "".join(text) + "}"
+
+
+def _drawn_value(x: Variable) -> Variable:
+    """The Variable whose name labels ``x``'s node: a stand-in's value while it is alive."""
+    if isinstance(x, StandIn):
+        value = x.original()
+        if value is not None:
+            return value
+    return x
 
 
 GRAPHVIZ_MISSING = (

@@ -1,21 +1,20 @@
-"""DeZero's ``dezero.cuda`` for code that asks; plugrad runs on NumPy only."""
+"""DeZero's ``dezero.cuda`` for code that asks; plugrad runs on NumPy only (for now).
+
+``get_array_module`` is real: ops take their array module from their data through it, so a
+CuPy backend can come later without touching every op.
+"""
 
 from __future__ import annotations
 
-from types import ModuleType
 from typing import Final
 
 import numpy as np
 
-from plugrad._typing import Array
+from plugrad._arrays import get_array_module as get_array_module
 from plugrad.core.variable import Variable
+from plugrad.typing import Array
 
 gpu_enable: Final = False
-
-
-def get_array_module(x: object) -> ModuleType:
-    """The array module for ``x``: always ``numpy`` in plugrad."""
-    return np
 
 
 def as_numpy(x: Variable | Array | float | int) -> Array:

@@ -12,8 +12,8 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from plugrad._typing import Array
 from plugrad.datasets import Dataset
+from plugrad.typing import Array
 
 
 class SizedDataset(Protocol):

@@ -13,8 +13,8 @@ from typing import Any, Final
 
 import numpy as np
 
-from plugrad._typing import Array
 from plugrad.transforms import Compose, Flatten, Normalize, ToFloat
+from plugrad.typing import Array
 
 Transform = Callable[[Any], Any]
 

@@ -8,10 +8,12 @@ from plugrad.core.function import Function as Function
 from plugrad.core.variable import Variable as Variable
 from plugrad.core.variable import as_array as as_array
 from plugrad.core.variable import as_variable as as_variable
+from plugrad.core.variable import data_of as data_of
 from plugrad.ops.activation import LeakyReLU as LeakyReLU
 from plugrad.ops.activation import LogSoftmax as LogSoftmax
 from plugrad.ops.activation import ReLU as ReLU
 from plugrad.ops.activation import Sigmoid as Sigmoid
+from plugrad.ops.activation import SigmoidGrad as SigmoidGrad
 from plugrad.ops.activation import Softmax as Softmax
 from plugrad.ops.activation import leaky_relu as leaky_relu
 from plugrad.ops.activation import log_softmax as log_softmax
@@ -48,6 +50,7 @@ from plugrad.ops.elementwise import Log as Log
 from plugrad.ops.elementwise import Sin as Sin
 from plugrad.ops.elementwise import Square as Square
 from plugrad.ops.elementwise import Tanh as Tanh
+from plugrad.ops.elementwise import TanhGrad as TanhGrad
 from plugrad.ops.elementwise import clip as clip
 from plugrad.ops.elementwise import cos as cos
 from plugrad.ops.elementwise import exp as exp
@@ -93,12 +96,15 @@ from plugrad.ops.reduction import mean as mean
 from plugrad.ops.reduction import min as min  # noqa: A004  # DeZero's F.min
 from plugrad.ops.reduction import sum as sum  # noqa: A004  # DeZero's F.sum
 from plugrad.ops.shape import BroadcastTo as BroadcastTo
+from plugrad.ops.shape import Concat as Concat
 from plugrad.ops.shape import Reshape as Reshape
 from plugrad.ops.shape import SumTo as SumTo
 from plugrad.ops.shape import Transpose as Transpose
 from plugrad.ops.shape import broadcast_to as broadcast_to
+from plugrad.ops.shape import concat as concat
 from plugrad.ops.shape import expand_dims as expand_dims
 from plugrad.ops.shape import flatten as flatten
 from plugrad.ops.shape import reshape as reshape
 from plugrad.ops.shape import sum_to as sum_to
 from plugrad.ops.shape import transpose as transpose
+from plugrad.ops.shape import unbroadcast as unbroadcast

@@ -14,8 +14,8 @@ from typing import Protocol, Self
 
 import numpy as np
 
-from plugrad._typing import Array
 from plugrad.core.variable import Parameter
+from plugrad.typing import Array
 
 Hook = Callable[[list[Parameter]], None]
 

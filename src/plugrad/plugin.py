@@ -1,35 +1,40 @@
 """The plugin contract: the hook, the registrar and the types an op plugin needs.
 
-(Besides this module, a plugin uses ``plugrad.Function`` and ``plugrad.Variable`` for its ops,
-``plugrad.functions`` inside differentiable backwards, ``plugrad.registry.resolve`` in its
-typed wrappers, and ``plugrad.testing`` in its tests.)
-
 A plugin is a module (or an object) with a ``plugrad_register_ops`` hook implementation, named
 by an entry point in the ``plugrad.plugins`` group of its distribution::
 
     [project.entry-points."plugrad.plugins"]
     special = "plugrad_special.ops"
 
-plugrad calls the hook once, at discovery, with a ``Registrar``; the plugin registers its
-``Function`` classes with the metadata the test kit needs, under names namespaced by the plugin
-(``special.erf``).  After that, calling an op never goes through pluggy: the registry is a plain
-dict of classes.  docs/writing-a-plugin.md walks through it.
+Each op declares itself once, on its class statement (``OpOptions`` lists the keywords)::
+
+    class Erf(Function[Array], name="special.erf", samples=unary(-2.0, 2.0)):
+        '''y = erf(x);  dy/dx = 2 / sqrt(pi) * exp(-x**2)'''
+        ...
+
+and the hook hands the module's ops to the registrar::
+
+    @hookimpl
+    def plugrad_register_ops(registrar: Registrar) -> None:
+        registrar.register_module(__name__)
+
+plugrad calls the hook once, at discovery.  After that, calling an op never goes through
+pluggy: the registry is a plain dict of classes.  docs/writing-a-plugin.md walks through it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Final, Protocol, TypeAlias
+from typing import Final, Protocol
 
-import numpy as np
 import pluggy
 
-from plugrad._typing import Array as Array
-from plugrad._typing import Operand as Operand
-
-if TYPE_CHECKING:
-    from plugrad.core.function import AnyFunction
+from plugrad.core.spec import VARIADIC as VARIADIC
+from plugrad.core.spec import OpOptions as OpOptions
+from plugrad.core.spec import OpSpec as OpSpec
+from plugrad.core.spec import Sample as Sample
+from plugrad.core.spec import SampleFactory as SampleFactory
+from plugrad.core.variable import data_of as data_of
+from plugrad.typing import AnyFunction, Array, Operand, V
 
 PROJECT: Final = "plugrad"
 ENTRY_POINT_GROUP: Final = "plugrad.plugins"
@@ -38,62 +43,14 @@ hookspec: Final = pluggy.HookspecMarker(PROJECT)
 hookimpl: Final = pluggy.HookimplMarker(PROJECT)
 
 
-@dataclass(frozen=True)
-class Sample:
-    """One call of an op for the test kit: its inputs and, if it takes arguments, a builder.
-
-    ``make`` builds the op instance (for ops with constructor arguments such as an axis);
-    without it the op's class is called with no arguments.  ``reference``, when given,
-    computes the expected forward result from the same inputs.
-    """
-
-    inputs: tuple[Array, ...]
-    make: Callable[[], AnyFunction] | None = None
-    reference: Callable[..., Array | tuple[Array, ...]] | None = None
-    label: str = ""
-
-
-# A string alias: evaluating ``np.random`` here would import numpy.random (~10 ms) at
-# ``import plugrad`` time, for an annotation.
-SampleFactory: TypeAlias = "Callable[[np.random.Generator], Sequence[Sample]]"
-
-
-@dataclass(frozen=True)
-class OpSpec:
-    """What a plugin says about one op when it registers it."""
-
-    name: str
-    function: type[AnyFunction]
-    arity: int  # number of inputs; -1 for a variadic op
-    description: str
-    samples: SampleFactory | None = None
-    double_backward: bool = True
-    override: bool = False
-    priority: int = 0
-    tags: tuple[str, ...] = field(default_factory=tuple)
-
-
 class Registrar(Protocol):
     """Handed to ``plugrad_register_ops``; collects the plugin's ops."""
 
-    def register(
-        self,
-        name: str,
-        function: type[AnyFunction],
-        *,
-        arity: int,
-        description: str,
-        samples: SampleFactory | None = None,
-        double_backward: bool = True,
-        override: bool = False,
-        priority: int = 0,
-    ) -> None:
-        """Register ``function`` under ``name``.
+    def register(self, *functions: type[AnyFunction]) -> None:
+        """Register op classes, each under the name its class statement declares."""
 
-        ``override=True`` replaces an op of the same name from another plugin; of several
-        overrides the highest ``priority`` wins (a tie is an error), so the outcome never
-        depends on install order.
-        """
+    def register_module(self, module: str) -> None:
+        """Register every op class defined in ``module`` (by name) that declares a name."""
 
 
 class PluginSpec:
@@ -113,14 +70,18 @@ class OpsPlugin(Protocol):
 __all__ = [
     "ENTRY_POINT_GROUP",
     "PROJECT",
+    "VARIADIC",
     "Array",
-    "Operand",
+    "OpOptions",
     "OpSpec",
+    "Operand",
     "OpsPlugin",
     "PluginSpec",
     "Registrar",
     "Sample",
     "SampleFactory",
+    "V",
+    "data_of",
     "hookimpl",
     "hookspec",
 ]

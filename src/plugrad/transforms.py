@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from plugrad._typing import Array
+from plugrad.typing import Array
 
 Transform = Callable[[Any], Any]
 

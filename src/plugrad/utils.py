@@ -15,8 +15,12 @@ from plugrad._dot import get_dot_graph as get_dot_graph
 from plugrad._dot import plot_dot_graph as plot_dot_graph
 from plugrad._download import cache_dir as cache_dir
 from plugrad._download import get_file as get_file
-from plugrad._typing import Array, Operand, Shape
 from plugrad.core.variable import Variable, as_variable
+from plugrad.ops._window import get_conv_outsize as get_conv_outsize
+from plugrad.ops._window import get_deconv_outsize as get_deconv_outsize
+from plugrad.ops._window import pair as pair
+from plugrad.testing._numeric import numerical_gradient
+from plugrad.typing import Array, Operand, Shape
 
 
 class GradientCheckError(AssertionError):
@@ -32,24 +36,17 @@ _EPS = 1e-4  # central-difference step (DeZero's)
 def numerical_grad(
     f: Callable[..., Variable], x: Operand, *args: object, **kwargs: object
 ) -> Array:
-    """Central differences of ``sum(f(x, *args))`` with respect to each element of ``x``."""
+    """Central differences of ``sum(f(x, *args, **kwargs))`` with respect to each element of ``x``.
+
+    ``f`` receives float64 ndarrays the shape of ``x``; the result is float64.
+    """
     data = x.data if isinstance(x, Variable) else np.asarray(x, dtype=np.float64)
-    grad = np.zeros_like(data, dtype=np.float64)
-    probe = data.astype(np.float64, copy=True)
-    for index in np.ndindex(probe.shape):
-        original = probe[index]
-        probe[index] = original + _EPS
-        y_plus = _total(f(probe.copy(), *args, **kwargs))
-        probe[index] = original - _EPS
-        y_minus = _total(f(probe.copy(), *args, **kwargs))
-        probe[index] = original
-        grad[index] = (y_plus - y_minus) / (2 * _EPS)
-    return grad
 
+    def total(probe: Array) -> float:
+        y: object = f(probe, *args, **kwargs)  # DeZero's f may return an array too
+        return float(np.sum(y.data if isinstance(y, Variable) else np.asarray(y)))
 
-def _total(y: object) -> float:
-    data = y.data if isinstance(y, Variable) else np.asarray(y)
-    return float(np.sum(data))
+    return numerical_gradient(total, data, eps=_EPS)
 
 
 def gradient_check(
@@ -120,25 +117,6 @@ def reshape_sum_backward(
 def max_backward_shape(x: Variable | Array, axis: int | Shape | None) -> Shape:
     """The shape a max/min gradient is reshaped to before broadcasting back (DeZero's helper)."""
     return kept_dims_shape(tuple(x.shape), axis)
-
-
-def pair(x: int | tuple[int, int]) -> tuple[int, int]:
-    """``3`` -> ``(3, 3)``; a pair stays as it is."""
-    if isinstance(x, int) and not isinstance(x, bool):
-        return (x, x)
-    if isinstance(x, tuple) and len(x) == 2:
-        return (int(x[0]), int(x[1]))
-    raise ValueError(f"pair takes an int or a pair of ints, got {x!r}")
-
-
-def get_conv_outsize(input_size: int, kernel_size: int, stride: int, pad: int) -> int:
-    """Output size of a convolution or pooling along one axis."""
-    return (input_size + pad * 2 - kernel_size) // stride + 1
-
-
-def get_deconv_outsize(size: int, k: int, s: int, p: int) -> int:
-    """Output size of a transposed convolution along one axis."""
-    return s * (size - 1) + k - 2 * p
 
 
 __all__ = [

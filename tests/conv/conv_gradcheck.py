@@ -13,25 +13,20 @@ import numpy as np
 from numpy.typing import NDArray
 
 from plugrad import Variable
-from plugrad.core.function import AnyFunction
+from plugrad.testing import numerical_gradient
+from plugrad.typing import AnyFunction
 
 Array = NDArray[Any]
 _EPS = 1e-6
 
 
 def _numeric(g: Callable[[list[Array]], float], xs: list[Array]) -> list[Array]:
-    grads = []
-    for k, x in enumerate(xs):
-        grad = np.zeros_like(x)
-        for index in np.ndindex(x.shape):
-            probe = [a.copy() for a in xs]
-            probe[k][index] += _EPS
-            up = g(probe)
-            probe[k][index] -= 2 * _EPS
-            down = g(probe)
-            grad[index] = (up - down) / (2 * _EPS)
-        grads.append(grad)
-    return grads
+    """The gradient of ``g`` with respect to each of ``xs``, the others held fixed."""
+
+    def g_of(k: int) -> Callable[[Array], float]:
+        return lambda v: g([v if i == k else a for i, a in enumerate(xs)])
+
+    return [numerical_gradient(g_of(k), x, eps=_EPS) for k, x in enumerate(xs)]
 
 
 def _loss(make: Callable[[], AnyFunction], xs: Sequence[Variable], c: Array) -> Variable:

@@ -1,12 +1,21 @@
-"""The ``Function`` contract: variadic forward, result normalization, backward arity."""
+"""The ``Function`` contract: variadic forward, result normalization, the derivative rule.
+
+An op writes its derivative once, as ``vjp``; the engine runs it on ndarrays for first order
+and on Variables under ``create_graph``.  Ops written DeZero's way (``backward`` reading
+``self.inputs`` and ``self.outputs[0]()``) and ops with only an array form (``vjp_array``)
+keep working where they can.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import numpy as np
 import pytest
 
+import plugrad.functions as F  # DeZero's convention
 from plugrad import Function, Variable
-from plugrad._typing import Array
+from plugrad.typing import Array, V
 from plugrad.utils import numerical_grad
 
 
@@ -18,9 +27,8 @@ class MulAdd(Function[Array, Array, Array]):
     def forward(self, x0: Array, x1: Array, x2: Array) -> Array:
         return x0 * x1 + x2
 
-    def backward_array(self, gy: Array) -> tuple[Array, Array, Array]:
-        x0, x1, _ = self.inputs
-        return gy * x1.data, gy * x0.data, gy
+    def vjp(self, x0: V, x1: V, x2: V, gy: V) -> tuple[V, V, V]:
+        return gy * x1, gy * x0, gy
 
 
 class SplitSumDiff(Function[Array, Array]):
@@ -31,29 +39,21 @@ class SplitSumDiff(Function[Array, Array]):
     def forward(self, x0: Array, x1: Array) -> tuple[Array, Array]:
         return x0 + x1, x0 - x1
 
-    def backward_array(self, gy0: Array, gy1: Array) -> tuple[Array, Array]:
-        return gy0 + gy1, gy0 - gy1
-
-    def backward(self, gy0: Variable, gy1: Variable) -> tuple[Variable, Variable]:
+    def vjp(self, x0: V, x1: V, gy0: V, gy1: V) -> tuple[V, V]:
         return gy0 + gy1, gy0 - gy1
 
 
 class Cube(Function[Array]):
-    """y = x ** 3, with a bare (not tuple) gradient from both backward forms"""
+    """y = x ** 3;  dy/dx = 3 x**2, a bare (not tuple) gradient on both paths"""
 
     __slots__ = ()
 
     def forward(self, x: Array) -> Array:
         return x**3
 
-    def backward_array(self, gy: Array) -> Array:
-        (x,) = self.inputs
-        gx: Array = gy * 3.0 * x.data**2
+    def vjp(self, x: V, gy: V) -> V:
+        gx: V = gy * 3.0 * x**2
         return gx
-
-    def backward(self, gy: Variable) -> Variable:
-        (x,) = self.inputs
-        return gy * 3.0 * x**2
 
 
 class DezeroStyleSin(Function[Array]):
@@ -71,17 +71,30 @@ class DezeroStyleSin(Function[Array]):
         return gy * cos(x)
 
 
-class ArrayOnlyExp(Function[Array]):
-    """y = exp(x), with only the first-order ``backward_array``"""
+class DezeroStyleExp(Function[Array]):
+    """y = exp(x), written the DeZero way: ``backward`` reads ``self.outputs[0]()``"""
 
     __slots__ = ()
 
     def forward(self, x: Array) -> Array:
         return np.exp(x)
 
-    def backward_array(self, gy: Array) -> Array:
-        (x,) = self.inputs
-        return gy * np.exp(x.data)
+    def backward(self, gy: Variable) -> Variable:
+        y = self.outputs[0]()
+        assert y is not None  # a DeZero-style op retains its outputs by default
+        return gy * y
+
+
+class ArrayOnlyExp(Function[Array]):
+    """y = exp(x), with only the first-order array form ``vjp_array``"""
+
+    __slots__ = ()
+
+    def forward(self, x: Array) -> Array:
+        return np.exp(x)
+
+    def vjp_array(self, x: Array, gy: Array) -> Array:
+        return gy * np.exp(x)
 
 
 class TooFewGradients(Function[Array, Array]):
@@ -92,12 +105,12 @@ class TooFewGradients(Function[Array, Array]):
     def forward(self, x0: Array, x1: Array) -> Array:
         return x0 + x1
 
-    def backward_array(self, gy: Array) -> Array:
+    def vjp(self, x0: V, x1: V, gy: V) -> V:
         return gy
 
 
 class TooManyGradients(Function[Array]):
-    """A broken op: one input, three gradients (on the Variable path)"""
+    """A broken op: one input, three gradients (DeZero-style ``backward``)"""
 
     __slots__ = ()
 
@@ -105,6 +118,18 @@ class TooManyGradients(Function[Array]):
         return 2.0 * x
 
     def backward(self, gy: Variable) -> tuple[Variable, Variable, Variable]:
+        return gy, gy, gy
+
+
+class TooManyGradientsVjp(Function[Array]):
+    """A broken op: one input, three gradients (``vjp``, the engine's inline path)"""
+
+    __slots__ = ()
+
+    def forward(self, x: Array) -> Array:
+        return 2.0 * x
+
+    def vjp(self, x: V, gy: V) -> tuple[V, V, V]:
         return gy, gy, gy
 
 
@@ -192,16 +217,14 @@ def test_wrong_gradient_count_names_the_op_and_both_counts() -> None:
         TooFewGradients()(x0, x1).backward()
 
 
-def test_too_many_gradients_names_the_op_and_both_counts() -> None:
+@pytest.mark.parametrize("op", [TooManyGradients, TooManyGradientsVjp])
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_too_many_gradients_names_the_op_and_both_counts(
+    op: type[TooManyGradients | TooManyGradientsVjp], create_graph: bool
+) -> None:
     x = Variable(np.ones(2))
-    with pytest.raises(TypeError, match=r"TooManyGradients.*\b3 gradient.*\b1 input"):
-        TooManyGradients()(x).backward()
-
-
-def test_wrong_gradient_count_with_create_graph() -> None:
-    x = Variable(np.ones(2))
-    with pytest.raises(TypeError, match=r"TooManyGradients.*\b3 gradient.*\b1 input"):
-        TooManyGradients()(x).backward(create_graph=True)
+    with pytest.raises(TypeError, match=rf"{op.__name__}\b.*\b3 gradient.*\b1 input"):
+        op()(x).backward(create_graph=create_graph)
 
 
 def test_dezero_style_op_works_for_first_order() -> None:
@@ -225,6 +248,149 @@ def test_dezero_style_op_works_for_second_order() -> None:
     gx.backward()
     assert x.grad is not None
     np.testing.assert_allclose(x.grad.data, -np.sin(xs), rtol=1e-14)
+
+
+def test_dezero_style_op_reading_its_output_works_for_both_orders() -> None:
+    xs = np.array([0.3, -1.2, 2.0])
+    x = Variable(xs.copy())
+    DezeroStyleExp()(x).backward()
+    assert x.grad is not None
+    np.testing.assert_allclose(x.grad.data, np.exp(xs), rtol=1e-14)
+
+    x = Variable(xs.copy())
+    DezeroStyleExp()(x).backward(create_graph=True)
+    assert x.grad is not None
+    gx = x.grad
+    x.cleargrad()
+    gx.backward()  # d/dx (gy * y) through the rebuilt output: exp(x) again
+    assert x.grad is not None
+    np.testing.assert_allclose(x.grad.data, np.exp(xs), rtol=1e-14)
+
+
+def test_dezero_style_ops_retain_their_outputs_and_vjp_ops_do_not_by_default() -> None:
+    assert DezeroStyleExp.retains_outputs
+    assert DezeroStyleSin.retains_outputs
+    assert not Cube.retains_outputs
+    assert not MulAdd.retains_outputs
+
+    class DeclaresNoOutputs(Function[Array]):
+        retains_outputs = False  # a DeZero-style op that says it reads no output
+
+        def forward(self, x: Array) -> Array:
+            return x * 2.0
+
+        def backward(self, gy: Variable) -> Variable:
+            return gy * 2.0
+
+    assert not DeclaresNoOutputs.retains_outputs
+    y = DeclaresNoOutputs()(Variable(np.ones(2)))
+    assert y.creator is not None
+    assert y.creator.outputs[0]() is None
+
+
+def test_outputs_give_the_value_and_place_of_each_output() -> None:
+    """``f.outputs[i]()`` is not the very object ``f`` returned (a function holds no reference
+    to its outputs) but a Variable with its value and place: the data, and ``f`` as creator."""
+    x = Variable(np.array([0.5, -1.0]))
+    y = DezeroStyleExp()(x)
+    f = y.creator
+    assert f is not None
+    (ref,) = f.outputs
+    rebuilt = ref()
+    assert rebuilt is not None
+    assert rebuilt.data is y.data
+    assert rebuilt.creator is f
+    assert rebuilt.generation == y.generation
+
+    a, b = Variable(np.array([1.0, 2.0])), Variable(np.array([3.0, 5.0]))
+    s, d = SplitSumDiff()(a, b)
+    g = s.creator
+    assert g is not None
+    assert g is d.creator
+    assert len(g.outputs) == 2
+    assert g.outputs[0]() is None  # SplitSumDiff's rule reads no output: nothing retained
+
+
+def test_gradients_reaching_a_rebuilt_output_are_the_outputs() -> None:
+    # A rebuilt output shares the output's place: using it in the graph is using the output.
+    x = Variable(np.array([0.5, -1.0]))
+    y = DezeroStyleExp()(x)
+    assert y.creator is not None
+    rebuilt = y.creator.outputs[0]()
+    assert rebuilt is not None
+    (y + rebuilt).backward()
+    assert x.grad is not None
+    np.testing.assert_allclose(x.grad.data, 2.0 * np.exp([0.5, -1.0]), rtol=1e-14)
+
+
+class Scale(Function[Array, Array]):
+    """y = x0 * x1 with broadcasting;  dy/dx0 = x1, dy/dx1 = x0 (summed back to each shape)"""
+
+    __slots__ = ()
+
+    def forward(self, x0: Array, x1: Array) -> Array:
+        return x0 * x1
+
+    def vjp(self, x0: V, x1: V, gy: V) -> tuple[V, V]:
+        return F.unbroadcast(gy * x1, x0.shape), F.unbroadcast(gy * x0, x1.shape)
+
+
+class Softsign(Function[Array]):
+    """y = x / (1 + |x|);  dy/dx = 1 / (1 + |x|)**2, with the sign a constant from ``data_of``"""
+
+    __slots__ = ()
+
+    def forward(self, x: Array) -> Array:
+        return x / (1.0 + np.abs(x))
+
+    def vjp(self, x: V, gy: V) -> V:
+        sign = np.sign(F.data_of(x))
+        gx: V = gy / (1.0 + x * sign) ** 2
+        return gx
+
+
+def _split_sum_diff_loss(a: Variable, b: Variable) -> Variable:
+    s, d = SplitSumDiff()(a, b)
+    return s * s + 3.0 * d
+
+
+# name: (the function of Variables, the inputs' shapes); each op's own rule, run both ways.
+BOTH_PATHS: dict[str, tuple[Callable[..., Variable], list[tuple[int, ...]]]] = {
+    "cube": (Cube(), [(2, 3)]),
+    "softsign (a data_of mask)": (Softsign(), [(4,)]),
+    "mul_add (three inputs)": (MulAdd(), [(2, 3), (2, 3), (2, 3)]),
+    "scale (broadcasting)": (Scale(), [(2, 3), (3,)]),
+    "split_sum_diff (two outputs)": (_split_sum_diff_loss, [(3,), (3,)]),
+    "sin (Cos().of)": (F.sin, [(2, 3)]),
+    "exp (retains outputs)": (F.exp, [(2, 3)]),
+    "tanh (a grad op)": (F.tanh, [(2, 3)]),
+    "div (broadcasting)": (F.div, [(2, 3), (2, 1)]),
+}
+
+
+@pytest.mark.parametrize("name", BOTH_PATHS)
+def test_one_rule_gives_the_same_first_order_gradients_on_both_paths(name: str) -> None:
+    """``vjp`` runs on ndarrays for ``backward()`` and on Variables, recorded, for
+    ``backward(create_graph=True)``: the first-order gradients are the same numbers."""
+    function, shapes = BOTH_PATHS[name]
+    rng = np.random.default_rng(0)
+    # Values away from zero, where every rule here is smooth.
+    inputs = [rng.uniform(0.5, 2.0, shape) * rng.choice([-1.0, 1.0], shape) for shape in shapes]
+    w = None
+    grads: dict[bool, list[Array]] = {}
+    for create_graph in (False, True):
+        xs = [Variable(x.copy()) for x in inputs]
+        y = function(*xs)
+        if w is None:
+            w = rng.uniform(0.5, 1.5, y.shape)
+        F.sum(y * w).backward(create_graph=create_graph)
+        grads[create_graph] = []
+        for x in xs:
+            assert x.grad is not None
+            assert (x.grad.creator is not None) is create_graph  # recorded only with the graph
+            grads[create_graph].append(x.grad.data)
+    for array_path, graph_path in zip(grads[False], grads[True], strict=True):
+        np.testing.assert_array_equal(array_path, graph_path)
 
 
 def test_array_only_op_works_for_first_order() -> None:
@@ -265,7 +431,7 @@ def test_constant_inputs_get_no_gradient() -> None:
 
 
 class WrongShapeGradient(Function[Array]):
-    """A broken op: y = x.sum(axis=0), whose backward forgets to broadcast gy back"""
+    """A broken op: y = x.sum(axis=0), whose rule forgets to broadcast gy back"""
 
     __slots__ = ()
 
@@ -273,10 +439,7 @@ class WrongShapeGradient(Function[Array]):
         y: Array = x.sum(axis=0)
         return y
 
-    def backward_array(self, gy: Array) -> Array:
-        return gy
-
-    def backward(self, gy: Variable) -> Variable:
+    def vjp(self, x: V, gy: V) -> V:
         return gy
 
 
@@ -296,7 +459,7 @@ class ReturnsText(Function[Array]):
     def forward(self, x: Array) -> Array:
         return x * 2.0
 
-    def backward_array(self, gy: Array) -> Array:
+    def vjp(self, x: V, gy: V) -> V:
         return "two"  # type: ignore[return-value]  # the mistake under test
 
 
@@ -304,7 +467,9 @@ class ReturnsFloat64(Function[Array]):
     def forward(self, x: Array) -> Array:
         return x * 2.0
 
-    def backward_array(self, gy: Array) -> Array:
+    # Array-typed on purpose: a rule computing in float64 whatever the input's dtype (only
+    # first order is exercised here).
+    def vjp(self, x: Array, gy: Array) -> Array:
         return gy.astype(np.float64) * 2.0
 
 

@@ -10,7 +10,7 @@ from numpy.polynomial import Polynomial
 
 import plugrad.functions as F  # DeZero's convention
 from plugrad import Variable
-from plugrad._typing import Array
+from plugrad.typing import Array
 
 XS = np.array([-2.0, -0.7, 0.0, 0.3, 1.1, 2.5])
 

@@ -19,7 +19,8 @@ import pytest
 
 import plugrad.functions as F  # DeZero's convention
 from plugrad import Function, Variable
-from plugrad._typing import Array
+from plugrad.testing import numerical_gradient
+from plugrad.typing import Array, V
 from plugrad.utils import GradientCheckError, gradient_check
 
 Op = Callable[..., Variable]
@@ -239,14 +240,8 @@ def _loss(case: Case, W: Array, *xs: Variable | Array) -> Variable:
     return F.sum(case.op(*xs) * W)
 
 
-def _central_difference(f: Callable[[Array], float], x: Array, eps: float = 1e-5) -> Array:
-    grad = np.zeros_like(x)
-    for index in np.ndindex(x.shape):
-        plus, minus = x.copy(), x.copy()
-        plus[index] += eps
-        minus[index] -= eps
-        grad[index] = (f(plus) - f(minus)) / (2 * eps)
-    return grad
+def _central_difference(f: Callable[[Array], float], x: Array) -> Array:
+    return numerical_gradient(f, x, eps=1e-5)
 
 
 def _replace(xs: tuple[Array, ...], index: int, value: Array) -> tuple[Array, ...]:
@@ -343,9 +338,9 @@ class WrongSquare(Function[Array]):
     def forward(self, x: Array) -> Array:
         return x * x
 
-    def backward_array(self, gy: Array) -> Array:
-        (x,) = self.inputs
-        return gy * 3.0 * x.data
+    def vjp(self, x: V, gy: V) -> V:
+        gx: V = gy * 3.0 * x
+        return gx
 
 
 def test_gradient_check_raises_with_both_values_on_a_wrong_op() -> None:

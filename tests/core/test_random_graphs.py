@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 import plugrad.functions as F  # DeZero's convention
 from plugrad import Variable
-from plugrad._typing import Array
+from plugrad.typing import Array
 
 
 @dataclass(frozen=True)

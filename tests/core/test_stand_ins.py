@@ -7,6 +7,7 @@ a large value, so the value's memory goes as soon as the program drops it.
 
 from __future__ import annotations
 
+import re
 import weakref
 
 import numpy as np
@@ -14,6 +15,7 @@ import numpy as np
 import plugrad.functions as F
 from plugrad import Variable
 from plugrad.core.function import STAND_IN_MIN_BYTES
+from plugrad.core.variable import StandIn
 from plugrad.utils import get_dot_graph
 
 LARGE = (100, 100)  # 80 kB of float64, above the stand-in threshold
@@ -33,6 +35,32 @@ def test_a_dropped_intermediate_is_freed_and_gradients_still_flow() -> None:
     F.sum(y2).backward()
     assert x.grad is not None
     np.testing.assert_array_equal(x.grad.data, np.full(LARGE, 2.0))  # d(2x + 1)/dx
+
+
+def test_the_graph_holds_a_stand_in_with_the_values_place() -> None:
+    x = Variable(np.full(LARGE, 3.0))
+    y1 = x * 2.0
+    y1.name = "y1"
+    y2 = y1 + 1.0
+    assert y2.creator is not None
+    held = y2.creator.inputs[0]
+    assert isinstance(held, StandIn)
+    assert held.original() is y1
+    assert held.creator is y1.creator
+    assert held._index == y1._index
+    assert held.generation == y1.generation
+    assert (held.shape, held.dtype, held.name) == (LARGE, y1.dtype, "y1")
+    assert held.data.strides == (0, 0)  # no data of its own
+    del y1
+    assert held.original() is None  # the stand-in does not keep the value alive
+
+
+def test_a_stand_in_of_a_stand_in_reaches_the_value() -> None:
+    x = Variable(np.ones(LARGE))
+    y1 = x * 2.0
+    held = StandIn.of(y1)
+    again = StandIn.of(held)
+    assert again.original() is y1
 
 
 def test_small_values_are_kept_as_they_are() -> None:
@@ -92,7 +120,22 @@ def test_the_dot_graph_draws_a_stand_in_as_its_value() -> None:
     y2 = y1 + 1.0
     add = y2.creator
     assert add is not None
+    assert isinstance(add.inputs[0], StandIn)
     text = get_dot_graph(y2, verbose=False)
     assert f"{id(y1)} -> {id(add)}" in text
     mul = y1.creator
     assert f"{id(mul)} -> {id(y1)}" in text
+
+
+def test_the_dot_graph_draws_a_dropped_value_once_with_its_edges() -> None:
+    x = Variable(np.ones(LARGE))
+    y1 = x * 2.0
+    mul = y1.creator
+    y2 = (y1 + 1.0) + (y1 + 2.0)  # two shape-only readers: two stand-ins for one value
+    del y1
+    text = get_dot_graph(y2, verbose=False)
+    assert text.count('label="MulConstant"') == 1
+    assert len(re.findall(rf"^{id(mul)} -> \d+$", text, flags=re.MULTILINE)) == 1
+    (edge,) = re.findall(rf"^{id(mul)} -> (\d+)$", text, flags=re.MULTILINE)
+    assert len(re.findall(rf"^{edge} -> \d+$", text, flags=re.MULTILINE)) == 2  # both readers
+    assert text.count(f"{edge} [label=") == 1

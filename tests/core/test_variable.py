@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from plugrad import Parameter, Variable
-from plugrad._typing import Array
 from plugrad.functions import square
+from plugrad.typing import Array
 
 
 def test_fresh_variable_attributes() -> None:

@@ -10,9 +10,10 @@ import numpy as np
 import pytest
 
 import plugrad.functions as F  # DeZero's convention
-from plugrad import Variable
+from plugrad import Function, Variable
 from plugrad.models import MLP
-from plugrad.utils import get_dot_graph, plot_dot_graph
+from plugrad.typing import Array, V
+from plugrad.utils import _dot_func, _dot_var, get_dot_graph, plot_dot_graph
 
 
 def _graph() -> tuple[Variable, Variable, Variable, Variable]:
@@ -84,6 +85,97 @@ def test_leaf_variable_graph() -> None:
         get_dot_graph(x)
         == f'digraph g {{\n{id(x)} [label="x: (2,) float64", color=orange, style=filled]\n}}'
     )
+
+
+class SumDiff(Function[Array, Array]):
+    """(y0, y1) = (x0 + x1, x0 - x1);  two outputs"""
+
+    __slots__ = ()
+
+    def forward(self, x0: Array, x1: Array) -> tuple[Array, Array]:
+        return x0 + x1, x0 - x1
+
+    def vjp(self, x0: V, x1: V, gy0: V, gy1: V) -> tuple[V, V]:
+        return gy0 + gy1, gy0 - gy1
+
+
+def _edges(text: str) -> set[str]:
+    return {line for line in text.splitlines() if "->" in line}
+
+
+def test_each_output_of_a_two_output_function_gets_its_edge() -> None:
+    # The function holds no reference to its outputs: the edges come from where they are used.
+    a = Variable(np.ones(2), name="a")
+    b = Variable(np.ones(2), name="b")
+    s, d = SumDiff()(a, b)
+    f = s.creator
+    assert f is not None
+    t = F.exp(d)
+    z = s * t
+    mul, exp = z.creator, t.creator
+    assert mul is not None
+    assert exp is not None
+    text = get_dot_graph(z)
+    assert _edges(text) == {
+        f"{id(a)} -> {id(f)}",
+        f"{id(b)} -> {id(f)}",
+        f"{id(f)} -> {id(s)}",
+        f"{id(f)} -> {id(d)}",
+        f"{id(d)} -> {id(exp)}",
+        f"{id(exp)} -> {id(t)}",
+        f"{id(s)} -> {id(mul)}",
+        f"{id(t)} -> {id(mul)}",
+        f"{id(mul)} -> {id(z)}",
+    }
+    assert text.count('label="SumDiff"') == 1
+    for v in (a, b, s, d, t, z):
+        assert text.count(f"{id(v)} [label=") == 1
+
+
+def test_an_unused_output_is_not_drawn() -> None:
+    a = Variable(np.ones(2))
+    s, d = SumDiff()(a, a)
+    f = d.creator
+    assert f is not None
+    text = get_dot_graph(d)
+    assert _edges(text) == {f"{id(a)} -> {id(f)}", f"{id(f)} -> {id(d)}"}
+    assert f"{id(s)}" not in text
+
+
+def test_a_value_met_through_rebuilt_outputs_is_one_node() -> None:
+    # Exp's rule reads its output, which the engine rebuilds as a new Variable each time it
+    # runs the rule with create_graph: two passes put two such objects into x.grad's graph.
+    x = Variable(np.array([0.5, 1.5]), name="x")
+    y = F.exp(x)
+    exp = y.creator
+    assert exp is not None
+    F.sum(y).backward(create_graph=True)
+    F.sum(y).backward(create_graph=True)
+    assert x.grad is not None
+    text = get_dot_graph(x.grad)
+    assert text.count('label="Exp"') == 1
+    outputs_of_exp = [line for line in _edges(text) if line.startswith(f"{id(exp)} -> ")]
+    assert len(outputs_of_exp) == 1
+    (node,) = (line.split(" -> ")[1] for line in outputs_of_exp)
+    assert text.count(f"{node} [label=") == 1
+    node_lines = [line for line in text.splitlines() if "[label=" in line]
+    ids = [line.split(" ", 1)[0] for line in node_lines]
+    assert len(ids) == len(set(ids))
+
+
+def test_dot_var_and_dot_func_keep_dezero_s_format() -> None:
+    x = Variable(np.ones((2, 3)), name="x")
+    y = F.exp(x)
+    f = y.creator
+    assert f is not None
+    assert _dot_var(x) == f'{id(x)} [label="x", color=orange, style=filled]\n'
+    assert _dot_var(x, verbose=True) == (
+        f'{id(x)} [label="x: (2, 3) float64", color=orange, style=filled]\n'
+    )
+    box = f'{id(f)} [label="Exp", color=lightblue, style=filled, shape=box]\n'
+    # Given the outputs (the function does not hold them), the edges to them are drawn too.
+    assert _dot_func(f, [y]) == box + f"{id(x)} -> {id(f)}\n" + f"{id(f)} -> {id(y)}\n"
+    assert _dot_func(f) == box + f"{id(x)} -> {id(f)}\n"
 
 
 def test_plot_without_graphviz_says_how_to_install(

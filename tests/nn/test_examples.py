@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import importlib.util
 import re
 import shutil
@@ -11,7 +12,14 @@ from types import ModuleType
 
 import pytest
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLES = ROOT / "examples"
+# Programs written as a user would write them: they import plugrad's public modules only.
+USER_PROGRAMS = [
+    *sorted(EXAMPLES.glob("*.py")),
+    ROOT / "benchmarks" / "bench_tensor.py",
+    ROOT / "benchmarks" / "bench_mlp.py",
+]
 
 
 def _load(name: str) -> ModuleType:
@@ -79,3 +87,27 @@ def test_mnist_example_trains_on_tiny_files(
 ) -> None:
     assert _load("mnist").main(["--root", str(tmp_path), "--epochs", "1", "--hidden", "8"]) == 0
     assert "epoch 1" in capsys.readouterr().out
+
+
+def _private_imports(path: Path) -> list[str]:
+    """``plugrad`` modules with a private part (``plugrad._typing``, ``plugrad.core._x``) that
+    ``path`` imports, or private names it imports from plugrad."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            modules = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module is not None:
+            names = [f"{node.module}.{alias.name}" for alias in node.names]
+            modules = [node.module, *names]
+        else:
+            continue
+        for module in modules:
+            parts = module.split(".")
+            if parts[0] == "plugrad" and any(part.startswith("_") for part in parts[1:]):
+                found.append(f"line {node.lineno}: {module}")
+    return found
+
+
+@pytest.mark.parametrize("path", USER_PROGRAMS, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_examples_and_benchmarks_import_no_private_module(path: Path) -> None:
+    assert not _private_imports(path), f"{path.name} imports private parts of plugrad"

@@ -10,6 +10,7 @@ import plugrad.functions as F  # DeZero's convention
 import plugrad.layers as L  # DeZero's convention
 from plugrad import Parameter, Variable
 from plugrad.models import MLP, Model, Sequential
+from plugrad.testing import numerical_gradient
 
 
 class TwoLayers(Model):
@@ -132,13 +133,7 @@ def test_mlp_gradient_matches_numerical() -> None:
     model.cleargrads()
     F.sum(model(x) ** 2).backward()
     assert W.grad is not None
-    numerical = np.zeros_like(W.data)
-    eps = 1e-6
-    for index in np.ndindex(W.shape):
-        plus, minus = W.data.copy(), W.data.copy()
-        plus[index] += eps
-        minus[index] -= eps
-        numerical[index] = (loss_of(plus) - loss_of(minus)) / (2 * eps)
+    numerical = numerical_gradient(loss_of, W.data, eps=1e-6)
     np.testing.assert_allclose(W.grad.data, numerical, rtol=1e-4, atol=1e-6)
 
 

@@ -12,9 +12,10 @@ import pytest
 
 import plugrad.functions as F  # DeZero's convention
 from plugrad import Variable
-from plugrad._typing import Array
 from plugrad.core.config import test_mode
 from plugrad.ops.nn import Dropout
+from plugrad.testing import numerical_gradient
+from plugrad.typing import Array
 
 Op = Callable[..., Variable]
 Draw = Callable[[np.random.Generator], tuple[Array, ...]]
@@ -37,20 +38,12 @@ def _loss(f: Op, xs: Sequence[Array], weights: Array) -> float:
 
 def numerical_grads(f: Op, xs: Sequence[Array], weights: Array, wrt: Sequence[int]) -> list[Array]:
     """Central differences of ``sum(f(*xs) * weights)`` with respect to each ``xs[i]``."""
-    grads = []
-    for i in wrt:
-        probe = [x.astype(np.float64) if x.dtype.kind == "f" else x.copy() for x in xs]
-        grad = np.zeros_like(probe[i])
-        for index in np.ndindex(probe[i].shape):
-            original = probe[i][index]
-            probe[i][index] = original + _H
-            plus = _loss(f, probe, weights)
-            probe[i][index] = original - _H
-            minus = _loss(f, probe, weights)
-            probe[i][index] = original
-            grad[index] = (plus - minus) / (2 * _H)
-        grads.append(grad)
-    return grads
+    probe = [x.astype(np.float64) if x.dtype.kind == "f" else x.copy() for x in xs]
+
+    def loss_in(i: int) -> Callable[[Array], float]:
+        return lambda v: _loss(f, [v if j == i else x for j, x in enumerate(probe)], weights)
+
+    return [numerical_gradient(loss_in(i), probe[i], eps=_H) for i in wrt]
 
 
 def analytic_grads(f: Op, xs: Sequence[Array], weights: Array, wrt: Sequence[int]) -> list[Array]:

@@ -103,7 +103,7 @@ def test_wheel_install_discovery_typing_and_uninstall(tmp_path: Path) -> None:
     assert found["entry_points"] == ["special=plugrad_special.ops"]
     assert str(env) in found["plugrad_file"]  # the wheel's plugrad, not this checkout
     listing = ok(run(python, "-m", "plugrad", "plugins", cwd=tmp_path))
-    assert "plugrad-special 0.1.0  special = plugrad_special.ops  [loaded]" in listing
+    assert "plugrad-special 0.2.0  special = plugrad_special.ops  [loaded]" in listing
 
     (tmp_path / "good.py").write_text(textwrap.dedent(DOWNSTREAM_GOOD))
     (tmp_path / "bad.py").write_text(textwrap.dedent(DOWNSTREAM_BAD))

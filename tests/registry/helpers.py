@@ -1,22 +1,53 @@
-"""Shared by the registry's tests: fake plugins that register one op each."""
+"""Shared by the registry's tests: op classes declared under test names, and fake plugins."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
-from plugrad.core.function import AnyFunction
+from plugrad.ops.elementwise import Cos, Sin
 from plugrad.plugin import Registrar
-from plugrad.registry import PluginSource, fake_plugin
+from plugrad.registry import PluginSource
+from plugrad.testing import fake_plugin
+from plugrad.typing import AnyFunction
 
 Register = Callable[[Registrar], None]
 
 
-def registering(op_name: str, cls: type[AnyFunction], **options: Any) -> Register:
-    """A hook body that registers ``cls`` (a one-input op) as ``op_name``."""
+class Twice(Sin, name="twice"):
+    """y = sin(x), registered as 'twice'"""
+
+    __slots__ = ()
+
+
+class TwiceAgain(Sin, name="twice_again"):
+    """y = sin(x), registered as 'twice_again'"""
+
+    __slots__ = ()
+
+
+class Thrice(Cos, name="thrice"):
+    """y = cos(x), registered as 'thrice'"""
+
+    __slots__ = ()
+
+
+class SinScale(Sin, name="scale"):
+    """y = sin(x), registered as 'scale'"""
+
+    __slots__ = ()
+
+
+class CosScale(Cos, name="scale"):
+    """y = cos(x), registered as 'scale'"""
+
+    __slots__ = ()
+
+
+def registering(*classes: type[AnyFunction]) -> Register:
+    """A hook body that registers ``classes``."""
 
     def register(registrar: Registrar) -> None:
-        registrar.register(op_name, cls, arity=1, description="test op", **options)
+        registrar.register(*classes)
 
     return register
 

@@ -5,52 +5,64 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from importlib.metadata import version
 
 import numpy as np
 import pytest
 
-from plugrad import Variable
 from plugrad.__main__ import main
-from plugrad._typing import Array
-from plugrad.functions import cos
-from plugrad.ops.elementwise import Sin
+from plugrad.ops.elementwise import Cos, Sin
 from plugrad.plugin import Registrar, Sample
 from plugrad.registry import (
     LoadSettings,
     PluginWarning,
     Registry,
-    failing_source,
-    fake_plugin,
     ops,
     plugins,
     use_registry,
 )
-
-
-class BadSin(Sin):
-    """sin with the derivative's sign wrong."""
-
-    __slots__ = ()
-
-    def backward_array(self, gy: Array) -> Array:
-        (x,) = self.inputs
-        return gy * -np.cos(x.data)
-
-    def backward(self, gy: Variable) -> Variable:
-        (x,) = self.inputs
-        return gy * -cos(x)
+from plugrad.testing import failing_source, fake_plugin
+from plugrad.typing import V
 
 
 def samples(rng: np.random.Generator) -> list[Sample]:
     return [Sample((rng.uniform(-1, 1, size=3),))]
 
 
+class MySin(Sin, name="my_sin", samples=samples):
+    """y = sin(x);  dy/dx = cos(x)"""
+
+    __slots__ = ()
+
+
+class BadSin(Sin, name="bad_sin", samples=samples):
+    """y = sin(x), with the derivative's sign wrong"""
+
+    __slots__ = ()
+
+    def vjp(self, x: V, gy: V) -> V:
+        gx: V = gy * -Cos().of(x)
+        return gx
+
+
+class FastSin(Sin, name="my_sin", override=True, priority=2):
+    """y = sin(x), replacing my_sin"""
+
+    __slots__ = ()
+
+
+class Twin(Sin, name="twin"):
+    """y = sin(x), registered by two plugins"""
+
+    __slots__ = ()
+
+
 def register_good(registrar: Registrar) -> None:
-    registrar.register("my_sin", Sin, arity=1, description="sin", samples=samples)
+    registrar.register(MySin)
 
 
 def register_bad(registrar: Registrar) -> None:
-    registrar.register("bad_sin", BadSin, arity=1, description="sin", samples=samples)
+    registrar.register(BadSin)
 
 
 def make_registry(*, bad: bool = False) -> Registry:
@@ -60,7 +72,7 @@ def make_registry(*, bad: bool = False) -> Registry:
     ]
     if bad:
         sources.append(fake_plugin(register_bad, name="bad", distribution="bad-ops"))
-    # plugrad's own ops are there too: Sin's differentiable backward calls cos.
+    # plugrad's own ops are there too: the rules' arithmetic on Variables (mul, neg) uses them.
     return Registry.from_plugins(*sources, settings=LoadSettings(block=frozenset({"nothing"})))
 
 
@@ -79,7 +91,9 @@ def test_the_api_lists_plugins_and_op_origins() -> None:
         (record,) = [r for r in ops() if r.origin.distribution == "good-ops"]
         assert record.name == "my_sin"
         assert record.origin.entry_point == "good"
-        assert record.spec.function is Sin
+        assert record.spec.function is MySin
+        assert record.spec.description == "y = sin(x);  dy/dx = cos(x)"
+        assert record.spec.arity == 1
 
 
 def test_the_builtin_families_are_listed_with_their_ops() -> None:
@@ -96,9 +110,18 @@ def test_cli_lists_plugins(capsys: pytest.CaptureFixture[str]) -> None:
     out = capsys.readouterr().out
     assert "good-ops 1.4  good = " in out
     assert "[loaded]" in out
-    assert "my_sin  (plugrad.ops.elementwise.Sin, arity 1, double backward)" in out
+    assert f"my_sin  ({__name__}.MySin, arity 1, double backward)" in out
     assert "gpu-ops 2  gpu = <raises ImportError>  [failed]" in out
     assert "ImportError: no cupy" in out
+
+
+def test_cli_verbose_shows_descriptions_and_tracebacks(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.warns(PluginWarning), use_registry(make_registry()):
+        assert main(["plugins", "--verbose"]) == 0
+    out = capsys.readouterr().out
+    assert "    my_sin  (" in out
+    assert "        y = sin(x);  dy/dx = cos(x)" in out  # the docstring's first line
+    assert "Traceback" in out
 
 
 def test_cli_check_passes_good_ops_and_fails_on_a_broken_plugin(
@@ -136,22 +159,17 @@ def test_python_dash_m_plugrad_plugins_check_in_a_fresh_process() -> None:
         check=False,
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    assert "plugrad 0.1.0  arithmetic = plugrad.ops.arithmetic  [loaded]" in result.stdout
+    listed = f"plugrad {version('plugrad')}  arithmetic = plugrad.ops.arithmetic  [loaded]"
+    assert listed in result.stdout
     assert "0 plugin(s) failed to load" in result.stdout
 
 
 def test_the_listing_shows_overrides_and_clashes(capsys: pytest.CaptureFixture[str]) -> None:
-    def override_sin(registrar: Registrar) -> None:
-        registrar.register("my_sin", Sin, arity=1, description="sin", override=True, priority=2)
-
-    def clash_a(registrar: Registrar) -> None:
-        registrar.register("twin", Sin, arity=1, description="sin")
-
     registry = Registry.from_plugins(
         fake_plugin(register_good, name="good", distribution="good-ops"),
-        fake_plugin(override_sin, name="fast", distribution="fast-ops"),
-        fake_plugin(clash_a, name="left", distribution="left-ops"),
-        fake_plugin(clash_a, name="right", distribution="right-ops"),
+        fake_plugin(lambda r: r.register(FastSin), name="fast", distribution="fast-ops"),
+        fake_plugin(lambda r: r.register(Twin), name="left", distribution="left-ops"),
+        fake_plugin(lambda r: r.register(Twin), name="right", distribution="right-ops"),
     )
     with pytest.warns(PluginWarning, match="'twin' is registered by 2 plugins"):
         registry.load()

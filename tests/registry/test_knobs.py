@@ -8,7 +8,6 @@ import textwrap
 
 import pytest
 
-from plugrad.ops.elementwise import Cos, Sin
 from plugrad.registry import (
     LoadSettings,
     PluginLoadError,
@@ -16,17 +15,17 @@ from plugrad.registry import (
     RegistrationError,
     Registry,
     UnknownOpError,
-    failing_source,
 )
-from tests.registry.helpers import registering, source
+from plugrad.testing import failing_source
+from tests.registry.helpers import Thrice, Twice, TwiceAgain, registering, source
 
 
 def sources() -> list[object]:
     """plugrad's own family (always loads) and two third-party plugins."""
     return [
-        source(registering("twice", Sin), "family", distribution="plugrad", version="0.1.0"),
-        source(registering("thrice", Cos), "thrice_ep", distribution="thrice-ops"),
-        source(registering("twice_again", Sin), "again", distribution="again-ops"),
+        source(registering(Twice), "family", distribution="plugrad", version="0.1.0"),
+        source(registering(Thrice), "thrice_ep", distribution="thrice-ops"),
+        source(registering(TwiceAgain), "again", distribution="again-ops"),
     ]
 
 
@@ -116,7 +115,7 @@ def test_strict_mode_turns_a_failure_into_an_error(monkeypatch: pytest.MonkeyPat
 
 def test_strict_mode_turns_a_clash_into_an_error(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PLUGRAD_STRICT_PLUGINS", "yes")
-    clashing = source(registering("thrice", Sin), "other", distribution="other-ops")
+    clashing = source(registering(Thrice), "other", distribution="other-ops")
     with pytest.raises(RegistrationError, match="'thrice' is registered by 2 plugins"):
         Registry([*sources(), clashing]).load()
 
@@ -128,8 +127,8 @@ def test_settings_given_in_code_ignore_the_environment(monkeypatch: pytest.Monke
 
 
 def test_two_entry_points_with_one_name_warn_and_both_load() -> None:
-    one = source(registering("thrice", Cos), "ops", distribution="first-ops")
-    two = source(registering("twice", Sin), "ops", distribution="second-ops")
+    one = source(registering(Thrice), "ops", distribution="first-ops")
+    two = source(registering(Twice), "ops", distribution="second-ops")
     registry = Registry([one, two])
     with pytest.warns(PluginWarning, match="2 plugins share the entry-point name 'ops'"):
         registry.load()
@@ -141,7 +140,7 @@ def test_discovery_happens_once_and_refresh_repeats_it() -> None:
 
     def register(registrar: object) -> None:
         loads.append("hook ran")
-        registering("twice", Sin)(registrar)  # type: ignore[arg-type]  # a real Registrar
+        registering(Twice)(registrar)  # type: ignore[arg-type]  # a real Registrar
 
     registry = Registry([source(register, "counted")])
     assert not registry.loaded  # constructing a registry discovers nothing
@@ -155,7 +154,7 @@ def test_discovery_happens_once_and_refresh_repeats_it() -> None:
 
 def test_refresh_rereads_the_knobs(monkeypatch: pytest.MonkeyPatch) -> None:
     registry = Registry(sources())
-    assert registry.get("thrice") is Cos
+    assert registry.get("thrice") is Thrice
     monkeypatch.setenv("PLUGRAD_BLOCK_PLUGINS", "thrice_ep")
     registry.refresh()
     assert statuses(registry)["thrice_ep"] == "blocked"

@@ -5,23 +5,24 @@ from __future__ import annotations
 import pytest
 
 BUGGY_PLUGIN = """
-import numpy as np
 from plugrad import Function
 from plugrad.plugin import Sample, hookimpl
-
-class Halve(Function):
-    def forward(self, x):
-        return 0.5 * x
-    def backward_array(self, gy):
-        return 2.0 * gy  # the bug: should be 0.5 * gy
 
 def samples(rng):
     return [Sample((rng.standard_normal(3),))]
 
+class Halve(Function, name="halve", samples=samples, double_backward=False):
+    '''y = x / 2;  dy/dx = 1/2'''
+
+    def forward(self, x):
+        return 0.5 * x
+
+    def vjp(self, x, gy):
+        return 2.0 * gy  # the bug: should be 0.5 * gy
+
 @hookimpl
 def plugrad_register_ops(registrar):
-    registrar.register("halve", Halve, arity=1, description="x / 2", samples=samples,
-                       double_backward=False)
+    registrar.register_module(__name__)
 """
 
 
@@ -58,7 +59,7 @@ def test_a_buggy_plugin_fails_its_generated_test(pytester: pytest.Pytester) -> N
         """
         import pytest
         import buggy_ops
-        from plugrad.registry import plugin_source
+        from plugrad.testing import plugin_source
 
         def test_halve(plugrad_registry):
             registry = plugrad_registry(plugin_source(buggy_ops, distribution="buggy"))
@@ -107,3 +108,36 @@ def test_an_empty_selection_is_an_error_not_a_skip(pytester: pytest.Pytester) ->
     result = pytester.runpytest()
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(["*LookupError: no registered op matches*not-installed-anywhere*"])
+
+
+def test_a_fake_plugin_in_the_registry_fixture(pytester: pytest.Pytester) -> None:
+    """The docstring example of ``fake_plugin``, as a plugin author's test would use it."""
+    pytester.makepyfile(
+        """
+        from plugrad import Function
+        from plugrad.plugin import Sample
+        from plugrad.testing import check_op, fake_plugin
+
+        def samples(rng):
+            return [Sample((rng.standard_normal(3),), reference=lambda x: 2.0 * x)]
+
+        class Scale(Function, name="scale", samples=samples):
+            '''y = 2 x;  dy/dx = 2'''
+
+            def forward(self, x):
+                return 2.0 * x
+
+            def vjp(self, x, gy):
+                return gy * 2.0
+
+        def test_scale(plugrad_registry):
+            source = fake_plugin(lambda r: r.register(Scale),
+                                 name="scale", distribution="scale-ops", version="1.0")
+            registry = plugrad_registry(source)
+            record = registry.record("scale")
+            assert record.spec.function is Scale
+            assert record.origin.distribution == "scale-ops"
+            check_op("scale")
+        """
+    )
+    pytester.runpytest().assert_outcomes(passed=1)

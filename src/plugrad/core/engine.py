@@ -5,11 +5,12 @@ generation first, each once, in arrival order within a generation, so the walk i
 A function's inputs are always of an older generation than the function itself (that is how
 generations are assigned), so the buckets are visited by a counter that only goes down: the
 walk costs time linear in the size of the graph, with no heap and no sorting.  Gradients that
-are still on their way live in a dict local to the walk; an error halfway leaves no stale state.
+are still on their way live in a dict local to the walk, keyed by the value they belong to: a
+leaf by itself, a function's output by the function (and the output's index, past the first).
+An error halfway leaves no stale state.
 
-First order runs on plain ndarrays (``backward_array``); ``create_graph=True`` runs the ops'
-differentiable ``backward`` on Variables with the graph recorded, so the result can be
-differentiated again.
+Each function's derivative rule (``Function.vjp``) runs on plain ndarrays for first order and
+on Variables, recorded, under ``create_graph=True``; see ``plugrad.core.function``.
 """
 
 from __future__ import annotations
@@ -18,17 +19,14 @@ from typing import Any
 
 import numpy as np
 
-from plugrad._typing import Array
 from plugrad.core.config import _enable_backprop, using_config
-from plugrad.core.function import AnyFunction
-from plugrad.core.variable import Variable
+from plugrad.core.describe import describe
+from plugrad.core.function import output_variable
+from plugrad.core.variable import StandIn, Variable
+from plugrad.typing import AnyFunction, Array
 
 Grad = Any  # an ndarray on the first-order path, a Variable with create_graph
-
-# Gradients on their way are keyed by the value they belong to: a leaf by itself, a value made
-# by a function by that function's weak reference to it (``Variable._ref``), which a stand-in
-# shares (see ``Function.retains_inputs``), and which outlives the value.
-Key = Any
+Key = Any  # a leaf Variable, a Function (its first output), or (Function, index)
 
 
 def run_backward(output: Variable, *, retain_grad: bool, create_graph: bool) -> None:
@@ -40,9 +38,9 @@ def run_backward(output: Variable, *, retain_grad: bool, create_graph: bool) -> 
         seed = output.grad if create_graph else output.grad.data
     else:
         ones = np.ones_like(output.data)
-        seed = Variable(ones) if create_graph else ones
+        # A constant, as PyTorch's implicit seed: nothing is differentiated with respect to it.
+        seed = Variable._wrap(ones, constant=True) if create_graph else ones
 
-    output.grad = None  # the seed is taken; with retain_grad it comes back as the grad
     root = output.creator
     if root is None:  # a leaf: its gradient with respect to itself
         output.grad = seed if create_graph else Variable(seed)
@@ -55,14 +53,24 @@ def run_backward(output: Variable, *, retain_grad: bool, create_graph: bool) -> 
         _walk(output, root, seed, retain_grad, create_graph=False)
 
 
+def _key(x: Variable) -> Key:
+    creator = x.creator
+    if creator is None:
+        return x
+    return creator if x._index == 0 else (creator, x._index)
+
+
 def _walk(
     output: Variable, root: AnyFunction, seed: Grad, retain_grad: bool, create_graph: bool
 ) -> None:
-    pending: dict[Key, Grad] = {output._ref or output: seed}
+    pending: dict[Key, Grad] = {_key(output): seed}
     leaves: list[Variable] = []
+    # With retain_grad, the intermediate Variables met on the way get their gradients.
+    retained: dict[Key, list[Variable]] | None = {} if retain_grad else None
     generation = root.generation
     buckets: dict[int, list[AnyFunction]] = {generation: [root]}
     queued: set[AnyFunction] = {root}
+    fast = retained is None and not create_graph  # the common first-order walk
 
     while buckets:
         bucket = buckets.pop(generation, None)
@@ -70,26 +78,58 @@ def _walk(
             generation = max(buckets)
             continue
         for func in bucket:
-            gxs = _run_backward_of(func, pending, retain_grad, create_graph)
-            inputs = func.inputs
-            for x, gx in zip(inputs, gxs):  # noqa: B905  # lengths checked by _run_backward_of
+            inputs = func._inputs
+            y = func._y
+            if fast and func.has_array_rule and type(inputs) is not tuple and type(y) is not tuple:
+                # One input, one output, first order: the common case, inline.
+                gy = pending.pop(func)
+                x: Variable = inputs  # type: ignore[assignment]  # one input: not a tuple
+                if func.retains_outputs:
+                    gx = func.array_rule(x.data, y, gy)
+                else:
+                    gx = func.array_rule(x.data, gy)
+                if type(gx) is tuple:
+                    if len(gx) != 1:
+                        raise _gradient_count_error(func, len(gx), 1)
+                    gx = gx[0]
+                if gx is None or x._constant:
+                    continue
+                pairs: Any = ((x, gx),)
+            else:
+                gxs = _run_rule(func, pending, retained, create_graph)
+                xs = func.inputs
+                if type(gxs) is not tuple:
+                    gxs = (gxs,)
+                if len(gxs) != len(xs):
+                    raise _gradient_count_error(func, len(gxs), len(xs))
+                pairs = zip(xs, gxs)  # noqa: B905  # lengths checked above
+            for x, gx in pairs:
                 if gx is None or x._constant:
                     continue
                 data = x.data
                 try:
-                    fits = gx.shape == data.shape and gx.dtype == data.dtype
+                    fits = gx.shape == data.shape and (
+                        gx.dtype is data.dtype or gx.dtype == data.dtype
+                    )
                 except AttributeError:  # not an array (a float, say): the slow path says why
                     fits = False
                 if not fits:
-                    gx = _checked_grad(func, inputs.index(x), gx, data, create_graph)
-                key = x._ref or x
-                previous = pending.get(key)
-                pending[key] = gx if previous is None else previous + gx
+                    gx = _checked_grad(func, func.inputs.index(x), gx, data, create_graph)
                 creator = x.creator
                 if creator is None:
+                    previous = pending.get(x)
                     if previous is None:
+                        pending[x] = gx
                         leaves.append(x)
-                elif creator not in queued:
+                    else:
+                        pending[x] = previous + gx
+                    continue
+                key = creator if x._index == 0 else (creator, x._index)
+                previous = pending.get(key)
+                pending[key] = gx if previous is None else previous + gx
+                if retained is not None:
+                    _remember(retained, key, x)
+                if creator not in queued:
                     queued.add(creator)
                     older = creator.generation
                     if older >= generation:
@@ -105,73 +145,81 @@ def _walk(
     handed_out: set[int] = set() if create_graph else {id(seed)}
     for leaf in leaves:
         _accumulate(leaf, pending.pop(leaf), create_graph, handed_out)
-
-
-def _run_backward_of(
-    func: AnyFunction, pending: dict[Key, Grad], retain_grad: bool, create_graph: bool
-) -> tuple[Grad, ...]:
-    """Take the gradients waiting on ``func``'s outputs and run its backward on them."""
-    outputs = func.outputs
-    if len(outputs) == 1 and not retain_grad:
-        # The common case, inline: the only output's gradient is waiting (that is how this
-        # function was reached).
-        gy = pending.pop(outputs[0], None)
-        if gy is None:
-            gy = _waiting_grad(func, 0, pending, create_graph)
-        gys: list[Grad] = [gy]
+    if retain_grad:
+        output.grad = seed if create_graph else Variable._wrap(np.array(seed))
     else:
-        gys = _output_grads(func, pending, retain_grad, create_graph)
+        output.grad = None  # DeZero clears every output's grad when it does not retain them
+
+
+def _remember(retained: dict[Key, list[Variable]], key: Key, x: Variable) -> None:
+    value = x.original() if isinstance(x, StandIn) else x
+    if value is None:
+        return
+    seen = retained.get(key)
+    if seen is None:
+        retained[key] = [value]
+    elif not any(v is value for v in seen):
+        seen.append(value)
+
+
+def _run_rule(
+    func: AnyFunction,
+    pending: dict[Key, Grad],
+    retained: dict[Key, list[Variable]] | None,
+    create_graph: bool,
+) -> Any:
+    """Take the gradients waiting on ``func``'s outputs and run its derivative on them."""
+    if type(func._y) is not tuple:  # one output: its gradient is waiting (that is how we came)
+        gy = pending.pop(func)
+        if retained is not None:
+            _retain(retained.pop(func, ()), gy, create_graph)
+        gys: tuple[Grad, ...] = (gy,)
+    else:
+        gys = _output_grads(func, pending, retained, create_graph)
 
     if create_graph:
-        gxs = _graph_backward(func, gys)
-    elif func.has_array_backward:
-        gxs = func.backward_array(*gys)
-    else:
-        gxs = _array_backward_through_variables(func, gys)
-    result: tuple[Grad, ...] = gxs if type(gxs) is tuple else (gxs,)
-    if len(result) != len(func.inputs):
-        raise _gradient_count_error(func, len(result), len(func.inputs))
-    return result
+        return _graph_rule(func, gys)
+    if func.has_array_rule:
+        return func.array_rule(*_arrays_of(func), *gys)
+    if func.has_backward:
+        return _dezero_backward(func, gys)
+    raise NotImplementedError(f"{describe(func)} defines no derivative (vjp or backward)")
 
 
-def _waiting_grad(
-    func: AnyFunction, index: int, pending: dict[Key, Grad], create_graph: bool
-) -> Grad:
-    """The slow path of taking output ``index``'s gradient: one keyed by the output itself (a
-    creator set by hand with ``set_creator``), or zeros for an output that got none."""
-    y = func.outputs[index]()
-    gy = pending.pop(y, None) if y is not None else None
-    return gy if gy is not None else _missing_grad(func, index, create_graph)
-
-
-def _missing_grad(func: AnyFunction, index: int, create_graph: bool) -> Grad:
-    """Zeros for an output that received no gradient (unused, or already dropped)."""
-    y = func.outputs[index]()
-    if y is not None:
-        shape, dtype = y.data.shape, y.data.dtype
-    else:
-        shape, dtype = func.output_spec(index)
-    zeros = np.zeros(shape, dtype=dtype)
-    return Variable(zeros) if create_graph else zeros
+def _arrays_of(func: AnyFunction) -> list[Array]:
+    """The rule's leading arguments on the first-order path: input arrays, retained outputs."""
+    arrays = [x.data for x in func.inputs]
+    if func.retains_outputs:
+        y = func._y
+        arrays.extend(y if type(y) is tuple else (y,))
+    return arrays
 
 
 def _output_grads(
-    func: AnyFunction, pending: dict[Key, Grad], retain_grad: bool, create_graph: bool
-) -> list[Grad]:
-    """Take the gradients waiting on ``func``'s outputs (zeros for outputs that got none)."""
+    func: AnyFunction,
+    pending: dict[Key, Grad],
+    retained: dict[Key, list[Variable]] | None,
+    create_graph: bool,
+) -> tuple[Grad, ...]:
+    """Take the gradients waiting on each output of ``func`` (zeros for outputs that got none)."""
     gys: list[Grad] = []
-    for index, ref in enumerate(func.outputs):
-        try:
-            gy = pending.pop(ref, None)
-        except TypeError:  # a dropped output nobody used: its reference was never hashed
-            gy = None
+    for index in range(func.output_count()):
+        key = func if index == 0 else (func, index)
+        gy = pending.pop(key, None)
         if gy is None:
-            gy = _waiting_grad(func, index, pending, create_graph)
-        elif retain_grad and (y := ref()) is not None:
-            # The walk goes on using gy, so the retained grad gets its own copy.
-            _accumulate(y, gy if create_graph else np.array(gy), create_graph)
+            shape, dtype = func.output_spec(index)
+            zeros = np.zeros(shape, dtype=dtype)
+            gy = Variable(zeros) if create_graph else zeros
+        elif retained is not None:
+            _retain(retained.pop(key, ()), gy, create_graph)
         gys.append(gy)
-    return gys
+    return tuple(gys)
+
+
+def _retain(variables: Any, gy: Grad, create_graph: bool) -> None:
+    """Give each intermediate Variable its gradient (a copy: the walk goes on using ``gy``)."""
+    for y in variables:
+        _accumulate(y, gy if create_graph else np.array(gy), create_graph)
 
 
 def _accumulate(
@@ -198,13 +246,20 @@ def _accumulate(
     x.grad = Variable._wrap(data)
 
 
-def _graph_backward(func: AnyFunction, gys: list[Variable]) -> Any:
-    if not func.has_graph_backward and func.has_array_backward:
+def _graph_rule(func: AnyFunction, gys: tuple[Variable, ...]) -> Any:
+    """Run the derivative on Variables, recorded (``create_graph=True``)."""
+    if func.has_vjp:
+        outputs: list[Variable] = []
+        if func.retains_outputs:
+            outputs = [output_variable(func, i) for i in range(func.output_count())]
+        gxs = func.vjp(*func.inputs, *outputs, *gys)
+    elif func.has_backward:
+        gxs = func.backward(*gys)
+    else:
         raise NotImplementedError(
-            f"{_describe(func)} has no differentiable backward(), so "
+            f"{describe(func)} has only an array form of its derivative, so "
             "backward(create_graph=True) cannot pass through it (first order works)"
         )
-    gxs = func.backward(*gys)
     if isinstance(gxs, tuple):
         return tuple([_as_grad_variable(g) for g in gxs])
     return _as_grad_variable(gxs)
@@ -216,8 +271,8 @@ def _as_grad_variable(g: object) -> Variable | None:
     return Variable(np.asarray(g))
 
 
-def _array_backward_through_variables(func: AnyFunction, gys: list[Array]) -> Any:
-    """First order for an op that wrote only the Variable form (DeZero-style ops)."""
+def _dezero_backward(func: AnyFunction, gys: tuple[Array, ...]) -> Any:
+    """First order for an op written DeZero's way (``backward`` on Variables)."""
     token = _enable_backprop.set(False)
     try:
         gxs = func.backward(*[Variable._wrap(np.asarray(gy)) for gy in gys])
@@ -234,12 +289,6 @@ def _as_grad_array(g: object) -> Array | None:
     if isinstance(g, Variable):
         return g.data
     return np.asarray(g)
-
-
-def _describe(func: AnyFunction) -> str:
-    from plugrad.registry import describe_op
-
-    return describe_op(type(func))
 
 
 def _checked_grad(
@@ -259,7 +308,7 @@ def _checked_grad(
             gx = gx.data
         if not isinstance(gx, np.ndarray | np.generic | float | int):
             raise TypeError(
-                f"{_describe(func)}: backward returned {type(gx).__name__} as the gradient of "
+                f"{describe(func)}: backward returned {type(gx).__name__} as the gradient of "
                 f"input {index}; return a numpy.ndarray (or None)"
             )
         gx = np.asarray(gx)
@@ -273,7 +322,7 @@ def _checked_grad(
 
 def _gradient_count_error(func: AnyFunction, got: int, expected: int) -> TypeError:
     return TypeError(
-        f"{_describe(func)}: backward returned {got} gradient(s) for {expected} input(s); "
+        f"{describe(func)}: backward returned {got} gradient(s) for {expected} input(s); "
         "return one gradient per input (None for an input that needs none)"
     )
 
@@ -282,15 +331,15 @@ def _gradient_shape_error(
     func: AnyFunction, index: int, got: tuple[int, ...], expected: tuple[int, ...]
 ) -> ValueError:
     return ValueError(
-        f"{_describe(func)}: backward returned a gradient of shape {got} for input {index}, "
+        f"{describe(func)}: backward returned a gradient of shape {got} for input {index}, "
         f"whose shape is {expected}; reduce broadcast gradients with sum_to"
     )
 
 
 def _generation_error(func: AnyFunction, creator: AnyFunction) -> RuntimeError:
     return RuntimeError(
-        f"{_describe(func)} (generation {func.generation}) has an input made by "
-        f"{_describe(creator)} of generation {creator.generation}; an input must be older "
+        f"{describe(func)} (generation {func.generation}) has an input made by "
+        f"{describe(creator)} of generation {creator.generation}; an input must be older "
         "than the function using it (was a generation or creator set by hand?)"
     )
 
@@ -308,8 +357,7 @@ def unchain_graph(output: Variable) -> None:
             if creator is not None:
                 # A stand-in's value may still be alive in the program (an RNN's state, say):
                 # cut that too, or the next step's graph would reach back through it.
-                value = x._ref() if x._ref is not None else None
-                if value is not None and value is not x:
+                if isinstance(x, StandIn) and (value := x.original()) is not None:
                     value.unchain()
                 x.unchain()
                 if creator not in seen:

@@ -1,42 +1,68 @@
 """``Function``: the base of every differentiable op.
 
 An op subclasses ``Function[Array, ...]`` (one ``Array`` per input), writes ``forward`` on
-ndarrays, and gives its derivative in one or both of two forms:
+ndarrays, and writes its derivative once, as ``vjp``.  The rule's arguments are the op's inputs,
+then its outputs if the op declares ``retains_outputs = True``, then one gradient per output;
+it returns one gradient per input (a bare value for a one-input op), or ``None`` for an input
+that needs none (see ``needs_grad``)::
 
-* ``backward_array(*gys)`` on plain ndarrays: the fast first-order path, used by
-  ``Variable.backward()``.  No Variable is made and no graph is recorded.
-* ``backward(*gys)`` on Variables, built from plugrad ops: the differentiable form (DeZero's),
-  used by ``backward(create_graph=True)`` and so by higher derivatives.  An op with only this
-  form still works for first order (its gradients are wrapped and unwrapped around the call).
+    class Sin(Function[Array], name="sin"):
+        '''y = sin(x);  dy/dx = cos(x)'''
 
-Both return one gradient per input (a bare gradient is taken as a 1-tuple), or ``None`` for an
-input that needs none (see ``needs_grad``).
+        def forward(self, x: Array) -> Array:
+            return np.sin(x)
+
+        def vjp(self, x: V, gy: V) -> V:
+            return gy * Cos().of(x)
+
+The engine runs that one rule two ways.  For first-order gradients it passes ndarrays: the
+rule's arithmetic is NumPy's, ``Cos().of(x)`` is ``Cos().forward(x)``, no Variable is made and
+nothing is recorded.  Under ``backward(create_graph=True)`` it passes Variables: the same lines
+record ops, so the gradient can be differentiated again.  ``V`` (``plugrad.typing``) is a
+constrained type variable, so mypy checks the rule once per kind.
+
+Ops written DeZero's way, with ``backward(*gys)`` on Variables reading ``self.inputs`` and
+``self.outputs``, keep working: the engine wraps their gradients in Variables for them.
+
+The graph stores, per recorded op, the ``Function`` and its output ``Variable``s and nothing
+else the cyclic garbage collector has to walk: a one-input op keeps its input without a tuple,
+output values it retains are plain arrays, and the backward walk finds a value's gradient by
+its creator (no weak references).
 """
 
 from __future__ import annotations
 
-import weakref
-from typing import Any, ClassVar, Final, Generic, Protocol, TypeAlias, TypeVarTuple, overload
+from typing import (
+    Any,
+    ClassVar,
+    Final,
+    Generic,
+    Protocol,
+    TypeVarTuple,
+    Unpack,
+    overload,
+)
 
 import numpy as np
 
-from plugrad._typing import Array, Operand
 from plugrad.core.config import _enable_backprop
-from plugrad.core.variable import Variable, check_array
+from plugrad.core.spec import OpOptions, OpSpec, check_options
+from plugrad.core.variable import StandIn, Variable, check_array
+from plugrad.typing import AnyFunction, Array, Operand, V
 
 Ins = TypeVarTuple("Ins")
 
-# Any op, whatever its inputs: what the graph, the engine and the registry hold.
-AnyFunction: TypeAlias = "Function[*tuple[Any, ...]]"
-
 _new_variable: Final = object.__new__  # Variable without __init__'s checks, on the hot path
+_ndarray: Final = np.ndarray
+_generic: Final = np.generic
+_asarray: Final = np.asarray
 
 # Python numbers, which adopt the dtype of the op's other inputs (so float32 stays float32).
 _PY_NUMBERS: Final = (float, int)
 
 
-# The shapes of ``forward`` that ``__call__`` knows.  Positional-only, so ops name their
-# parameters freely; each gives callers an exact result type (``Variable`` or a tuple).
+# The shapes of ``forward`` that ``__call__`` and ``of`` know.  Positional-only, so ops name
+# their parameters freely; each gives callers an exact result type (``Variable`` or a tuple).
 class _Forward1(Protocol):
     def forward(self, x0: Array, /) -> Array: ...
 
@@ -61,6 +87,10 @@ class _Forward2To2(Protocol):
     def forward(self, x0: Array, x1: Array, /) -> tuple[Array, Array]: ...
 
 
+class _Forward3To2(Protocol):
+    def forward(self, x0: Array, x1: Array, x2: Array, /) -> tuple[Array, Array]: ...
+
+
 class _Forward1To3(Protocol):
     def forward(self, x0: Array, /) -> tuple[Array, Array, Array]: ...
 
@@ -72,45 +102,91 @@ class _ForwardN(Protocol):
 class Function(Generic[*Ins]):
     """Base class of ops; see the module docstring for what a subclass writes."""
 
-    __slots__ = ("__weakref__", "_output_specs", "generation", "inputs", "outputs")
+    # _inputs: the input Variable of a one-input op, else the tuple of inputs.
+    # _y: the output array (a tuple of them for several outputs) when the op retains its
+    #     outputs; for several outputs that it does not retain, their (shape, dtype) pairs.
+    __slots__ = ("__weakref__", "_inputs", "_y", "generation")
 
-    inputs: tuple[Variable, ...]
-    outputs: tuple[weakref.ref[Variable], ...]
+    _inputs: Variable | tuple[Variable, ...]
+    _y: Any
     generation: int
 
-    # Set per subclass by __init_subclass__: which backward forms the op wrote.
-    has_array_backward: ClassVar[bool] = False
-    has_graph_backward: ClassVar[bool] = False
-
-    # What the op's backward reads, declared by the op (Chainer's retain_inputs and
-    # retain_outputs).  An op whose backward needs only its inputs' shapes and dtypes sets
-    # ``retains_inputs = False``; one that never reads ``self.outputs`` sets
-    # ``retains_outputs = False``.  When a large intermediate value goes from an op that does
-    # not retain its outputs to one that does not retain its inputs, the graph holds a
-    # stand-in of the right shape and no data, so the value's memory is freed as soon as the
-    # program drops it (as hand-written NumPy would).  Both default to True, which is always
-    # correct; the test kit checks that an op declaring False reads nothing it should not.
+    # What the op's rule reads, declared by the op (Chainer's retain_inputs and
+    # retain_outputs).  ``retains_outputs = True`` keeps the output values and hands them to
+    # ``vjp`` after the inputs.  ``retains_inputs = False`` says the rule reads only its
+    # inputs' shapes and dtypes: a large intermediate input is then held as a data-free
+    # stand-in, so its memory goes as soon as the program drops it (as hand-written NumPy's
+    # would).  The test kit checks both declarations.
     retains_inputs: ClassVar[bool] = True
-    retains_outputs: ClassVar[bool] = True
+    retains_outputs: ClassVar[bool] = False
 
-    def __init_subclass__(cls, **kwargs: object) -> None:
-        super().__init_subclass__(**kwargs)
-        cls.has_array_backward = cls.backward_array is not Function.backward_array
-        cls.has_graph_backward = cls.backward is not Function.backward
+    # Which derivative forms the class wrote (set by __init_subclass__).
+    has_vjp: ClassVar[bool] = False  # the one rule, ``vjp``
+    has_vjp_array: ClassVar[bool] = False  # an array-only first-order form, where it pays
+    has_backward: ClassVar[bool] = False  # DeZero's Variable-level ``backward``
+    # The first-order rule the engine calls on ndarrays: ``vjp_array`` if written, else ``vjp``.
+    has_array_rule: ClassVar[bool] = False
+
+    # What the class declared (``class Add(Function[...], name="add", samples=...)``).
+    op_name: ClassVar[str | None] = None
+    _options: ClassVar[OpOptions | None] = None
+    _spec: ClassVar[OpSpec | None] = None
+
+    def __init_subclass__(cls, **options: Unpack[OpOptions]) -> None:
+        super().__init_subclass__()
+        cls.has_vjp = cls.vjp is not Function.vjp
+        cls.has_vjp_array = cls.vjp_array is not Function.vjp_array
+        cls.has_backward = cls.backward is not Function.backward
+        cls.has_array_rule = cls.has_vjp or cls.has_vjp_array
+        if cls.has_vjp_array:
+            cls.array_rule = cls.vjp_array  # type: ignore[method-assign]
+        elif cls.has_vjp:
+            cls.array_rule = cls.vjp  # type: ignore[method-assign]
+        if not cls.has_vjp and cls.has_backward and "retains_outputs" not in vars(cls):
+            # DeZero-style ops read ``self.outputs`` whenever they like: keep the values.
+            cls.retains_outputs = True
+        # A declaration belongs to the class that states it, not to its subclasses.
+        cls._spec = None
+        cls._options = None
+        cls.op_name = None
+        if options:
+            check_options(cls, options)
+            cls._options = options
+            cls.op_name = options["name"]
+
+    @classmethod
+    def spec(cls) -> OpSpec:
+        """The op's declaration with its arity and description (for the registry and kit)."""
+        if cls._spec is None:
+            if cls._options is None:
+                raise TypeError(
+                    f"{cls.__qualname__} declares no op name; write "
+                    f"class {cls.__name__}(Function[...], name='...') to register it"
+                )
+            cls._spec = OpSpec.of(cls, cls._options)
+        return cls._spec
 
     # -- what an op writes --------------------------------------------------------------------
 
     def forward(self, *xs: *Ins) -> Array | tuple[Array, ...]:
         raise NotImplementedError(f"{type(self).__name__} does not define forward()")
 
-    def backward_array(self, *gys: Any, **kwargs: Any) -> Array | tuple[Array | None, ...]:
-        raise NotImplementedError(f"{type(self).__name__} does not define backward_array()")
+    def vjp(self, *args: Any) -> Any:
+        """The derivative rule: inputs, retained outputs, output gradients -> input gradients."""
+        raise NotImplementedError(f"{type(self).__name__} does not define vjp()")
 
-    def backward(self, *gys: Any, **kwargs: Any) -> Variable | tuple[Variable | None, ...]:
-        raise NotImplementedError(
-            f"{type(self).__name__} has no differentiable backward(); it supports first-order "
-            "gradients only, so backward(create_graph=True) cannot pass through it"
-        )
+    def vjp_array(self, *args: Any) -> Any:
+        """Optional: ``vjp`` hand-written for ndarrays only, used for first order when a
+        benchmark shows it pays (the op's docstring names the measured gain)."""
+        raise NotImplementedError(f"{type(self).__name__} does not define vjp_array()")
+
+    def backward(self, *gys: Any) -> Any:
+        """DeZero's form: gradients as Variables, inputs read from ``self.inputs``."""
+        raise NotImplementedError(f"{type(self).__name__} does not define backward()")
+
+    def array_rule(self, *args: Any) -> Any:
+        """The rule for first order on ndarrays (set per class: ``vjp_array`` or ``vjp``)."""
+        raise NotImplementedError(f"{type(self).__name__} defines no vjp")
 
     def needs_grad(self, index: int) -> bool:
         """Whether input ``index`` wants a gradient (constants, such as a data batch, do not).
@@ -118,7 +194,45 @@ class Function(Generic[*Ins]):
         Ops whose gradient for one input is expensive skip it when this is False and return
         ``None`` in its place.
         """
-        return not self.inputs[index]._constant
+        inputs = self._inputs
+        x = inputs[index] if type(inputs) is tuple else inputs
+        return not x._constant  # type: ignore[union-attr]  # a Variable either way
+
+    # -- the graph (DeZero's attributes) ------------------------------------------------------
+
+    @property
+    def inputs(self) -> tuple[Variable, ...]:
+        """The input Variables (stand-ins for large values the op does not read)."""
+        inputs = self._inputs
+        return inputs if type(inputs) is tuple else (inputs,)  # type: ignore[return-value]
+
+    @inputs.setter
+    def inputs(self, value: tuple[Variable, ...] | list[Variable]) -> None:
+        self._inputs = value[0] if len(value) == 1 else tuple(value)
+
+    @property
+    def outputs(self) -> tuple[OutputRef, ...]:
+        """One callable per output, as DeZero's weak references are: ``self.outputs[0]()``.
+
+        Calling one gives a Variable with the output's value and place in the graph (its
+        creator is this function), or ``None`` if the op does not retain its outputs.
+        """
+        return tuple([OutputRef(self, i) for i in range(self.output_count())])
+
+    def output_count(self) -> int:
+        y = self._y
+        return len(y) if type(y) is tuple else 1
+
+    def output_spec(self, index: int) -> tuple[tuple[int, ...], np.dtype[Any]]:
+        """Shape and dtype of output ``index`` (to give an unused output a zero gradient)."""
+        y = self._y
+        if type(y) is not tuple:
+            raise IndexError("output_spec is recorded for multi-output ops only")
+        item = y[index]
+        if self.retains_outputs:
+            return item.shape, item.dtype
+        spec: tuple[tuple[int, ...], np.dtype[Any]] = item
+        return spec
 
     # -- calling ------------------------------------------------------------------------------
 
@@ -137,48 +251,125 @@ class Function(Generic[*Ins]):
     @overload
     def __call__(self: _Forward2To2, x0: Operand, x1: Operand, /) -> tuple[Variable, Variable]: ...
     @overload
+    def __call__(
+        self: _Forward3To2, x0: Operand, x1: Operand, x2: Operand, /
+    ) -> tuple[Variable, Variable]: ...
+    @overload
     def __call__(self: _Forward1To3, x0: Operand, /) -> tuple[Variable, Variable, Variable]: ...
     @overload
     def __call__(self: _ForwardN, *inputs: Operand) -> Variable: ...
 
     def __call__(self, *inputs: Operand) -> Variable | tuple[Variable, ...]:
-        # The hot path of every op, so written for speed: no per-call comprehensions for the
-        # common one-output case, and the graph is linked only when grad mode is on.
-        variables = inputs
+        # The hot path of every op, so written for speed: the one-input, one-output case has
+        # its own lines, and the graph is linked only when grad mode is on.
+        if len(inputs) != 1:
+            return self._call_many(inputs)
+        x = inputs[0]
+        if not isinstance(x, Variable):
+            x = _constant(self, x, inputs)
+        ys = self.forward(x.data)  # type: ignore[arg-type]
+        if type(ys) is not _ndarray:
+            if isinstance(ys, _generic):  # 0-d arithmetic gives NumPy scalars; keep ndarrays
+                ys = _asarray(ys)
+            elif type(ys) is tuple:
+                return self._link_outputs((x,), ys)
+            else:
+                ys = _checked_output(self, ys)
+        y = _new_variable(Variable)
+        y.data = ys
+        y.name = y.grad = None
+        y._index = 0
+        if _enable_backprop.get():
+            # Made from constants only, it is a constant: the walk never goes behind it.
+            y._constant = x._constant
+            generation = x.generation
+            self.generation = generation
+            if (
+                not self.retains_inputs
+                and x.creator is not None
+                and x.data.nbytes >= STAND_IN_MIN_BYTES
+                and not x.creator.retains_outputs
+            ):
+                x = StandIn.of(x)
+            self._inputs = x
+            self._y = ys if self.retains_outputs else None
+            y.creator = self
+            y.generation = generation + 1
+        else:
+            y._constant = False
+            y.creator = None
+            y.generation = 0
+        return y
+
+    def _call_many(self, inputs: tuple[Operand, ...]) -> Variable | tuple[Variable, ...]:
+        """``__call__`` for ops of several inputs (or none)."""
+        variables: tuple[Variable, ...] = inputs  # type: ignore[assignment]  # checked next
         for x in inputs:
             if not isinstance(x, Variable):
                 variables = _with_constants(self, inputs)
                 break
-        if len(variables) == 1:
-            ys = self.forward(variables[0].data)  # type: ignore[arg-type, union-attr]
+        if len(variables) == 2:
+            x0, x1 = variables
+            ys = self.forward(x0.data, x1.data)  # type: ignore[call-arg]
         else:
-            ys = self.forward(*[v.data for v in variables])  # type: ignore[arg-type, union-attr]
-        if type(ys) is tuple:
-            outputs = self._wrap_outputs(variables, ys)  # type: ignore[arg-type]
-            return outputs[0] if len(outputs) == 1 else outputs
-        if type(ys) is not np.ndarray:
-            # 0-d arithmetic gives NumPy scalars; keep ndarrays throughout
-            ys = np.asarray(ys) if isinstance(ys, np.generic) else _checked_output(self, ys)
+            ys = self.forward(*[v.data for v in variables])  # type: ignore[arg-type]
+        if type(ys) is not _ndarray:
+            if isinstance(ys, _generic):
+                ys = _asarray(ys)
+            elif type(ys) is tuple:
+                return self._link_outputs(variables, ys)
+            else:
+                ys = _checked_output(self, ys)
         y = _new_variable(Variable)
         y.data = ys
-        y.name = y.grad = y.creator = None
-        y._constant = False
+        y.name = y.grad = None
+        y._index = 0
         if _enable_backprop.get():
-            generation = _generation_of(variables)  # type: ignore[arg-type]
+            if len(variables) == 2:
+                g0, g1 = x0.generation, x1.generation
+                generation = g0 if g0 > g1 else g1
+                y._constant = x0._constant and x1._constant
+            else:
+                generation = _generation_of(variables)
+                y._constant = _all_constant(variables)
             self.generation = generation
-            if not self.retains_inputs and (
-                len(variables) > 1 or variables[0].data.nbytes >= STAND_IN_MIN_BYTES  # type: ignore[union-attr]
-            ):
-                variables = _stand_ins_for_large(variables)  # type: ignore[arg-type]
-            self.inputs = variables  # type: ignore[assignment]  # all Variables by now
+            if not self.retains_inputs:
+                variables = _stand_ins_for_large(variables)
+            self._inputs = variables if len(variables) != 1 else variables[0]
+            self._y = ys if self.retains_outputs else None
             y.creator = self
             y.generation = generation + 1
-            y._ref = ref = weakref.ref(y)
-            self.outputs = (ref,)
         else:
+            y._constant = False
+            y.creator = None
             y.generation = 0
-            y._ref = None
         return y
+
+    def _link_outputs(
+        self, inputs: tuple[Variable, ...], ys: tuple[object, ...]
+    ) -> Variable | tuple[Variable, ...]:
+        """The several-outputs case of ``__call__``: check, wrap and link every output."""
+        arrays = tuple([_checked_output(self, y) for y in ys])
+        outputs = tuple([Variable._wrap(y) for y in arrays])
+        if _enable_backprop.get():
+            generation = _generation_of(inputs)
+            self.generation = generation
+            if not self.retains_inputs:
+                inputs = _stand_ins_for_large(inputs)
+            self._inputs = inputs if len(inputs) != 1 else inputs[0]
+            if len(arrays) == 1:
+                self._y = arrays[0] if self.retains_outputs else None
+            elif self.retains_outputs:
+                self._y = arrays
+            else:
+                self._y = tuple([(y.shape, y.dtype) for y in arrays])
+            constant = _all_constant(inputs)
+            for index, y in enumerate(outputs):
+                y._constant = constant
+                y.creator = self
+                y.generation = generation + 1
+                y._index = index
+        return outputs[0] if len(outputs) == 1 else outputs
 
     def apply(self, *inputs: Operand) -> tuple[Variable, ...]:
         """Run the op and return its outputs as a tuple, whatever their number."""
@@ -186,28 +377,59 @@ class Function(Generic[*Ins]):
         outputs: Variable | tuple[Variable, ...] = self(*inputs)  # type: ignore[misc]
         return outputs if isinstance(outputs, tuple) else (outputs,)
 
-    def _wrap_outputs(
-        self, inputs: tuple[Variable, ...], ys: tuple[object, ...]
-    ) -> tuple[Variable, ...]:
-        """The several-outputs case of ``__call__``: check, wrap and link every output."""
-        outputs = tuple([Variable._wrap(_checked_output(self, y)) for y in ys])
-        if _enable_backprop.get():
-            generation = _generation_of(inputs)
-            self.generation = generation
-            self.inputs = inputs if self.retains_inputs else _stand_ins_for_large(inputs)
-            for y in outputs:
-                y.creator = self
-                y.generation = generation + 1
-                y._ref = weakref.ref(y)
-            self.outputs = tuple([y._ref for y in outputs])  # type: ignore[misc]  # set above
-            self._output_specs = tuple([(y.data.shape, y.data.dtype) for y in outputs])
-        return outputs
+    # -- inside derivative rules --------------------------------------------------------------
 
-    def output_spec(self, index: int) -> tuple[tuple[int, ...], np.dtype[Any]]:
-        """Shape and dtype of output ``index`` (used to fill in gradients of unused outputs)."""
-        if len(self.outputs) == 1:
-            raise IndexError("output_spec is recorded for multi-output ops only")
-        return self._output_specs[index]
+    @overload
+    def of(self: _Forward1, x0: V, /) -> V: ...
+    @overload
+    def of(self: _Forward2, x0: V, x1: V, /) -> V: ...
+    @overload
+    def of(self: _Forward3, x0: V, x1: V, x2: V, /) -> V: ...
+    @overload
+    def of(self: _Forward1To2, x0: V, /) -> tuple[V, V]: ...
+    @overload
+    def of(self: _ForwardN, *xs: V) -> V: ...
+
+    def of(self, *xs: Any) -> Any:
+        """The op applied to ``xs`` in the kind they come in, for use inside ``vjp`` rules.
+
+        On ndarrays it is ``forward`` (an ndarray, no graph); if any input is a Variable it is
+        a recorded call, as ``op(*xs)`` (a Variable).
+        """
+        for x in xs:
+            if isinstance(x, Variable):
+                return self(*xs)  # type: ignore[misc]  # any arity: checked at run time
+        return self.forward(*xs)
+
+
+class OutputRef:
+    """``Function.outputs[i]``: called, it gives output ``i`` as a Variable (or ``None``)."""
+
+    __slots__ = ("function", "index")
+
+    def __init__(self, function: AnyFunction, index: int) -> None:
+        self.function = function
+        self.index = index
+
+    def __call__(self) -> Variable | None:
+        func = self.function
+        if not func.retains_outputs or not hasattr(func, "_y"):
+            return None
+        return output_variable(func, self.index)
+
+
+def output_variable(func: AnyFunction, index: int) -> Variable:
+    """Output ``index`` of ``func`` (which retains its outputs) as a Variable in the graph.
+
+    It shares the original output's place: gradients that reach it are the output's.
+    """
+    y = func._y
+    y_data = y[index] if type(y) is tuple else y
+    v = Variable._wrap(y_data)
+    v.creator = func
+    v.generation = func.generation + 1
+    v._index = index
+    return v
 
 
 # Below this size a value is cheaper to keep than to replace by a stand-in.
@@ -215,49 +437,26 @@ STAND_IN_MIN_BYTES: Final = 1 << 16
 
 
 def _stand_ins_for_large(inputs: tuple[Variable, ...]) -> tuple[Variable, ...]:
-    """``inputs`` with each large intermediate value whose creator does not read it replaced by
+    """``inputs`` with each large intermediate value whose creator does not keep it replaced by
     a data-free stand-in (see ``Function.retains_inputs``)."""
     replaced = None
     for index, x in enumerate(inputs):
+        if x.data.nbytes < STAND_IN_MIN_BYTES:
+            continue
         creator = x.creator
-        if (
-            creator is not None
-            and not creator.retains_outputs
-            and x._ref is not None
-            and x.data.nbytes >= STAND_IN_MIN_BYTES
-        ):
+        if creator is not None and not creator.retains_outputs:
             if replaced is None:
                 replaced = list(inputs)
-            replaced[index] = stand_in(x)
+            replaced[index] = StandIn.of(x)
     return inputs if replaced is None else tuple(replaced)
 
 
-def stand_in(x: Variable) -> Variable:
-    """A Variable with ``x``'s place in the graph, shape and dtype, but no data of its own.
-
-    Its ``data`` is a read-only zero-stride view of one zero, so shape-only backward code
-    works unchanged.  It shares ``x``'s key in the backward walk (the creator's weak reference
-    to ``x``), whose hash is taken now, while ``x`` is alive, for use after ``x`` is gone.
-    """
-    ref = x._ref
-    if ref is None:
-        raise ValueError("stand_in() needs a value with a creator")
-    hash(ref)
-    s: Variable = _new_variable(Variable)
-    s.data = np.broadcast_to(np.zeros((), dtype=x.data.dtype), x.data.shape)
-    s.name = x.name
-    s.grad = None
-    s.creator = x.creator
-    s.generation = x.generation
-    s._constant = x._constant
-    s._ref = ref
-    return s
+def _all_constant(inputs: tuple[Variable, ...]) -> bool:
+    return all(x._constant for x in inputs)
 
 
 def _generation_of(inputs: tuple[Variable, ...]) -> int:
     """The newest generation among the inputs (the op's own generation)."""
-    if len(inputs) == 1:
-        return inputs[0].generation
     if len(inputs) == 2:
         g0, g1 = inputs[0].generation, inputs[1].generation
         return g0 if g0 > g1 else g1
@@ -293,12 +492,10 @@ def _dtype_for_number(x: object, inputs: tuple[object, ...]) -> np.dtype[Any] | 
 
 
 def _checked_output(func: AnyFunction, y: object) -> Array:
-    if type(y) is np.ndarray:
+    if isinstance(y, np.ndarray):
         return y
     if isinstance(y, np.generic):  # 0-d arithmetic gives NumPy scalars; keep ndarrays throughout
         return np.asarray(y)
-    if isinstance(y, np.ndarray):
-        return y
     raise TypeError(
         f"{type(func).__name__}.forward returned {type(y).__name__}; it must return a "
         "numpy.ndarray or a tuple of them"

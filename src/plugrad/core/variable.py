@@ -9,10 +9,11 @@ from typing import TYPE_CHECKING, Any, Final
 
 import numpy as np
 
-from plugrad._typing import Array, Operand, Shape
+from plugrad.core.operators import operators
+from plugrad.typing import AnyFunction, Array, Operand, Shape
 
 if TYPE_CHECKING:
-    from plugrad.core.function import AnyFunction
+    from collections.abc import Callable
 
 # Array kinds a Variable refuses: object, bytes, str, void (records), datetime and timedelta.
 _REFUSED_KINDS: Final = frozenset("OSUVMm")
@@ -36,14 +37,14 @@ class Variable:
     """A node of the graph: ``data`` (an ndarray) and, after ``backward``, its ``grad``.
 
     ``creator`` is the ``Function`` that produced it (``None`` for leaves) and ``generation``
-    orders the backward walk.  Outputs are held by their creator only weakly, so a graph frees
+    orders the backward walk.  A creator holds no reference to its outputs, so a graph frees
     itself as soon as its last output is dropped.
     """
 
     __slots__ = (
         "__weakref__",
         "_constant",
-        "_ref",
+        "_index",
         "creator",
         "data",
         "generation",
@@ -60,9 +61,9 @@ class Variable:
     creator: AnyFunction | None
     generation: int
     _constant: bool
-    # The creator's weak reference to this value (None for leaves): the backward walk's key
-    # for the value, shared with any stand-in that a consumer holds instead (see Function).
-    _ref: weakref.ref[Variable] | None
+    # Which output of its creator this is (0 for leaves and one-output ops): with the creator,
+    # the backward walk's key for the value's gradient.
+    _index: int
 
     def __init__(self, data: Array | None, name: str | None = None) -> None:
         if data is not None:
@@ -73,7 +74,7 @@ class Variable:
         self.creator = None
         self.generation = 0
         self._constant = False
-        self._ref = None
+        self._index = 0
 
     @classmethod
     def _wrap(cls, data: Array, constant: bool = False) -> Variable:
@@ -85,14 +86,14 @@ class Variable:
         v.creator = None
         v.generation = 0
         v._constant = constant
-        v._ref = None
+        v._index = 0
         return v
 
     # -- array-like properties -------------------------------------------------------------
 
     @property
     def shape(self) -> Shape:
-        return tuple(self.data.shape)
+        return self.data.shape
 
     @property
     def ndim(self) -> int:
@@ -122,6 +123,7 @@ class Variable:
         """Record ``func`` as this variable's creator (DeZero's API; ``Function`` does this)."""
         self.creator = func
         self.generation = func.generation + 1
+        self._index = 0
 
     def cleargrad(self) -> None:
         """Forget the gradient (before the next ``backward``)."""
@@ -139,9 +141,9 @@ class Variable:
         run_backward(self, retain_grad=retain_grad, create_graph=create_graph)
 
     def unchain(self) -> None:
-        """Cut the link to the creator: this variable becomes a leaf."""
+        """Cut the link to the creator: this variable becomes a leaf (which gets a gradient)."""
         self.creator = None
-        self._ref = None
+        self._constant = False
 
     def unchain_backward(self) -> None:
         """Cut every link behind this variable (truncated backpropagation through time)."""
@@ -160,79 +162,79 @@ class Variable:
 
     def reshape(self, *shape: int | Sequence[int]) -> Variable:
         """``x.reshape(2, 3)``, ``x.reshape((2, 3))`` or ``x.reshape([2, 3])``."""
-        return _shape.reshape(self, _one_tuple(shape))
+        return operators.reshape(self, _one_tuple(shape))
 
     def transpose(self, *axes: int | Sequence[int] | None) -> Variable:
         """``x.transpose()``, ``x.transpose(1, 0)`` or ``x.transpose((1, 0))``."""
         if len(axes) == 0 or (len(axes) == 1 and axes[0] is None):
-            return _shape.transpose(self)
-        return _shape.transpose(self, _one_tuple(axes))
+            return operators.transpose(self)
+        return operators.transpose(self, _one_tuple(axes))
 
     @property
     def T(self) -> Variable:  # noqa: N802  # NumPy's and DeZero's name
-        return _shape.transpose(self)
+        return operators.transpose(self)
 
     def sum(self, axis: int | Shape | None = None, keepdims: bool = False) -> Variable:
-        return _reduction.sum(self, axis, keepdims)
+        return operators.sum(self, axis, keepdims)
 
     def max(self, axis: int | Shape | None = None, keepdims: bool = False) -> Variable:
-        return _reduction.max(self, axis, keepdims)
+        return operators.max(self, axis, keepdims)
 
     def min(self, axis: int | Shape | None = None, keepdims: bool = False) -> Variable:
-        return _reduction.min(self, axis, keepdims)
+        return operators.min(self, axis, keepdims)
 
     def matmul(self, other: Operand) -> Variable:
         """``x.matmul(W)``, the same as ``x @ W`` (DeZero's method name)."""
-        return _linalg.matmul(self, other)
+        return operators.matmul(self, other)
 
     def dot(self, other: Operand) -> Variable:
         """``x.dot(W)``, the same as ``x @ W`` (DeZero's method name)."""
-        return _linalg.matmul(self, other)
+        return operators.matmul(self, other)
 
     def __getitem__(self, slices: object) -> Variable:
         """``x[1]``, ``x[:, 0]``, ``x[[0, 2]]``, ``x[mask]``: differentiable indexing."""
-        return _indexing.get_item(self, slices)
+        return operators.get_item(self, slices)
 
     # -- operators ---------------------------------------------------------------------------
 
     def __add__(self, other: Operand) -> Variable:
-        return _arith.add(self, other)
+        return operators.add(self, other)
 
     def __radd__(self, other: Operand) -> Variable:
-        return _arith.add(self, other)
+        return operators.add(self, other)
 
     def __sub__(self, other: Operand) -> Variable:
-        return _arith.sub(self, other)
+        return operators.sub(self, other)
 
     def __rsub__(self, other: Operand) -> Variable:
-        return _arith.rsub(self, other)
+        return operators.rsub(self, other)
 
     def __mul__(self, other: Operand) -> Variable:
-        return _arith.mul(self, other)
+        return operators.mul(self, other)
 
     def __rmul__(self, other: Operand) -> Variable:
-        return _arith.mul(self, other)
+        return operators.mul(self, other)
 
     def __truediv__(self, other: Operand) -> Variable:
-        return _arith.div(self, other)
+        return operators.div(self, other)
 
     def __rtruediv__(self, other: Operand) -> Variable:
-        return _arith.rdiv(self, other)
+        return operators.rdiv(self, other)
 
     def __neg__(self) -> Variable:
-        return _arith.neg(self)
+        return operators.neg(self)
 
     def __pos__(self) -> Variable:
         return self
 
     def __pow__(self, c: float) -> Variable:
-        return _arith.pow(self, c)
+        return operators.pow(self, c)
 
     def __matmul__(self, other: Operand) -> Variable:
-        return _linalg.matmul(self, other)
+        return operators.matmul(self, other)
 
     def __rmatmul__(self, other: Operand) -> Variable:
-        return _linalg.matmul(other, self)
+        return operators.matmul(other, self)
 
 
 class Parameter(Variable):
@@ -276,10 +278,34 @@ def as_variable(obj: object) -> Variable:
     return Variable(data)
 
 
-# The operator methods above call the op wrappers, and the op modules build on Variable: import
-# them last so that each side finds the other complete.
-from plugrad.ops import arithmetic as _arith  # noqa: E402
-from plugrad.ops import indexing as _indexing  # noqa: E402
-from plugrad.ops import linalg as _linalg  # noqa: E402
-from plugrad.ops import reduction as _reduction  # noqa: E402
-from plugrad.ops import shape as _shape  # noqa: E402
+class StandIn(Variable):
+    """A Variable with another value's place in the graph, shape and dtype, but no data.
+
+    A function that reads only its inputs' shapes holds one of these instead of a large
+    intermediate input (see ``Function.retains_inputs``).  Its ``data`` is a read-only
+    zero-stride view of one zero, so shape-only code works unchanged; gradients that reach it
+    are the original's (the walk keys both by creator and output index), and ``original``
+    reaches the value itself while the program still holds it.
+    """
+
+    __slots__ = ("original",)
+
+    original: Callable[[], Variable | None]
+
+    @classmethod
+    def of(cls, x: Variable) -> StandIn:
+        s: StandIn = object.__new__(cls)
+        s.data = np.broadcast_to(np.zeros((), dtype=x.data.dtype), x.data.shape)
+        s.name = x.name
+        s.grad = None
+        s.creator = x.creator
+        s.generation = x.generation
+        s._constant = x._constant
+        s._index = x._index
+        s.original = x.original if isinstance(x, StandIn) else weakref.ref(x)
+        return s
+
+
+def data_of(x: Variable | Array) -> Array:
+    """The ndarray behind ``x``: a Variable's data, or ``x`` itself (for derivative rules)."""
+    return x.data if isinstance(x, Variable) else x

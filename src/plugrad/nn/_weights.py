@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from plugrad._typing import Array
 from plugrad.core.variable import Parameter
+from plugrad.typing import Array
 
 if TYPE_CHECKING:
     from plugrad.nn.layer import Layer

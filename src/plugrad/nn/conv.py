@@ -6,11 +6,11 @@ from typing import Any
 
 import numpy as np
 
-from plugrad._typing import Operand
 from plugrad.core.variable import Parameter, Variable
 from plugrad.nn.layer import Layer
 from plugrad.ops._window import IntPair, non_negative_pair, positive_pair
 from plugrad.ops.conv import conv2d, deconv2d
+from plugrad.typing import Operand
 
 
 class _ConvBase(Layer):

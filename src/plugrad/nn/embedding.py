@@ -6,10 +6,10 @@ from typing import Any
 
 import numpy as np
 
-from plugrad._typing import Operand
 from plugrad.core.variable import Parameter, Variable
 from plugrad.nn.layer import Layer
 from plugrad.ops.indexing import embed_id
+from plugrad.typing import Operand
 
 
 class EmbedID(Layer):

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from plugrad._typing import Operand
 from plugrad.core.variable import Variable, as_variable
 from plugrad.nn.layer import Layer
 from plugrad.nn.linear import Linear
 from plugrad.ops.activation import sigmoid
+from plugrad.typing import Operand
 
 Activation = Callable[[Variable], Variable]
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from plugrad._typing import Operand
 from plugrad.core.variable import Parameter, Variable
 from plugrad.nn.layer import Layer
 from plugrad.ops.nn import batch_norm
+from plugrad.typing import Operand
 
 
 class BatchNorm(Layer):

@@ -4,12 +4,12 @@ truncated backpropagation through time."""
 
 from __future__ import annotations
 
-from plugrad._typing import Operand
 from plugrad.core.variable import Variable
 from plugrad.nn.layer import Layer
 from plugrad.nn.linear import Linear
 from plugrad.ops.activation import sigmoid
 from plugrad.ops.elementwise import tanh
+from plugrad.typing import Operand
 
 
 class RNN(Layer):

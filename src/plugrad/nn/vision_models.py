@@ -15,7 +15,6 @@ from typing import Any, Final
 
 import numpy as np
 
-from plugrad._typing import Array, Operand
 from plugrad.core.variable import Variable
 from plugrad.nn.conv import Conv2d
 from plugrad.nn.layer import Layer
@@ -23,11 +22,10 @@ from plugrad.nn.linear import Linear
 from plugrad.nn.model import Model
 from plugrad.nn.normalization import BatchNorm
 from plugrad.ops.activation import relu
-from plugrad.ops.indexing import GetItemGrad
 from plugrad.ops.nn import dropout
 from plugrad.ops.pooling import average_pooling, pooling
-from plugrad.ops.shape import reshape
-from plugrad.registry import resolve
+from plugrad.ops.shape import concat, reshape
+from plugrad.typing import Array, Operand
 
 Pretrained = bool | str | os.PathLike[str]
 
@@ -56,17 +54,6 @@ def _global_average_pooling_2d(x: Variable) -> Variable:
     """(N, C, H, W) -> (N, C): the mean of each channel."""
     n, c, h, w = x.shape
     return reshape(average_pooling(x, (h, w), stride=1), (n, c))
-
-
-def _concat_channels(a: Variable, b: Variable) -> Variable:
-    """Stack two (N, C, H, W) maps along C, composed from differentiable placement ops."""
-    n, ca, h, w = a.shape
-    cb = b.shape[1]
-    shape = (n, ca + cb, h, w)
-    place = resolve("get_item_grad", GetItemGrad)
-    left = place((slice(None), slice(0, ca)), shape)(a)
-    right = place((slice(None), slice(ca, ca + cb)), shape)(b)
-    return left + right
 
 
 # -- VGG16 ---------------------------------------------------------------------------------------
@@ -270,7 +257,7 @@ class Fire(Layer):
 
     def forward(self, x: Operand) -> Variable:
         s = relu(self.squeeze(x))
-        return _concat_channels(relu(self.expand1x1(s)), relu(self.expand3x3(s)))
+        return concat([relu(self.expand1x1(s)), relu(self.expand3x3(s))], axis=1)
 
 
 class SqueezeNet(Model):

@@ -6,9 +6,8 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from plugrad._typing import Array, Shape
-from plugrad.core.function import AnyFunction
 from plugrad.plugin import Sample, SampleFactory
+from plugrad.typing import AnyFunction, Array, Shape
 
 UNARY_SHAPES: tuple[Shape, ...] = ((), (3,), (2, 3))
 BINARY_SHAPES: tuple[tuple[Shape, Shape], ...] = (

@@ -1,18 +1,36 @@
 """Sliding-window geometry and array kernels shared by the conv and pooling families.
 
 NCHW throughout.  ``Window`` holds a checked kernel size, stride and padding; ``patches`` copies
-every window of an image out, ``fold`` sums windows back in (its adjoint).
+every window of an image out, ``fold`` sums windows back in (its adjoint).  The output-size
+helpers live here, not in ``plugrad.utils`` (which re-exports them): ops do not import the
+user-facing modules.
 """
 
 from __future__ import annotations
 
-import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
-
-from plugrad._typing import Array, Shape
-from plugrad.utils import get_conv_outsize, pair
+from plugrad._arrays import get_array_module
+from plugrad.typing import Array, Shape
 
 IntPair = int | tuple[int, int]
+
+
+def pair(x: IntPair) -> tuple[int, int]:
+    """``3`` -> ``(3, 3)``; a pair stays as it is."""
+    if isinstance(x, int) and not isinstance(x, bool):
+        return (x, x)
+    if isinstance(x, tuple) and len(x) == 2:
+        return (int(x[0]), int(x[1]))
+    raise ValueError(f"pair takes an int or a pair of ints, got {x!r}")
+
+
+def get_conv_outsize(input_size: int, kernel_size: int, stride: int, pad: int) -> int:
+    """Output size of a convolution or pooling along one axis."""
+    return (input_size + pad * 2 - kernel_size) // stride + 1
+
+
+def get_deconv_outsize(size: int, k: int, s: int, p: int) -> int:
+    """Output size of a transposed convolution along one axis."""
+    return s * (size - 1) + k - 2 * p
 
 
 def _as_pair(op: str, what: str, value: IntPair) -> tuple[int, int]:
@@ -74,7 +92,11 @@ class Window:
 
     def padded(self, x: Array) -> Array:
         ph, pw = self.pad
-        return np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw))) if ph or pw else x
+        if not (ph or pw):
+            return x
+        xp = get_array_module(x)
+        padded: Array = xp.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
+        return padded
 
     def describe(self) -> str:
         return f"kernel {self.kernel}, stride {self.stride}, pad {self.pad}"
@@ -89,12 +111,12 @@ def patches(x: Array, window: Window) -> Array:
     """
     oh, ow = window.out_hw(x.shape)
     (kh, kw), (sh, sw) = window.kernel, window.stride
-    xp = window.padded(x)
+    xpad = window.padded(x)
     n, c = x.shape[:2]
-    col = np.empty((n, oh, ow, c, kh, kw), dtype=x.dtype)
+    col: Array = get_array_module(x).empty((n, oh, ow, c, kh, kw), dtype=x.dtype)
     for j in range(kh):
         for i in range(kw):
-            tap = xp[:, :, j : j + sh * (oh - 1) + 1 : sh, i : i + sw * (ow - 1) + 1 : sw]
+            tap = xpad[:, :, j : j + sh * (oh - 1) + 1 : sh, i : i + sw * (ow - 1) + 1 : sw]
             col[:, :, :, :, j, i] = tap.transpose(0, 2, 3, 1)
     return col
 
@@ -103,7 +125,8 @@ def window_view(x: Array, window: Window) -> Array:
     """Every window of ``x`` as an ``(N, C, OH, OW, KH*KW)`` array (pooling's layout)."""
     oh, ow = window.out_hw(x.shape)
     (kh, kw), (sh, sw) = window.kernel, window.stride
-    view = sliding_window_view(window.padded(x), (kh, kw), axis=(2, 3))
+    xp = get_array_module(x)
+    view: Array = xp.lib.stride_tricks.sliding_window_view(window.padded(x), (kh, kw), axis=(2, 3))
     view = view[:, :, : sh * (oh - 1) + 1 : sh, : sw * (ow - 1) + 1 : sw]
     return view.reshape(*view.shape[:4], kh * kw)
 
@@ -116,11 +139,12 @@ def fold(col6: Array, x_shape: Shape, window: Window) -> Array:
     (kh, kw), (sh, sw), (ph, pw) = window.kernel, window.stride, window.pad
     n, c, h, w = x_shape
     oh, ow = col6.shape[4:]
-    img = np.zeros((n, c, h + 2 * ph, w + 2 * pw), dtype=col6.dtype)
+    xp = get_array_module(col6)
+    img: Array = xp.zeros((n, c, h + 2 * ph, w + 2 * pw), dtype=col6.dtype)
     for j in range(kh):
         for i in range(kw):
             tap = img[:, :, j : j + sh * (oh - 1) + 1 : sh, i : i + sw * (ow - 1) + 1 : sw]
             tap += col6[:, :, j, i]
     if ph or pw:
-        img = np.ascontiguousarray(img[:, :, ph : ph + h, pw : pw + w])
+        img = xp.ascontiguousarray(img[:, :, ph : ph + h, pw : pw + w])
     return img

@@ -1,97 +1,101 @@
-"""Activations: sigmoid, relu, leaky_relu, softmax, log_softmax."""
+"""Activations: sigmoid (and its derivative, an op), relu, leaky_relu, softmax, log_softmax."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from plugrad._typing import Array, Operand
+from plugrad._arrays import get_array_module
 from plugrad.core.function import Function
-from plugrad.core.variable import Variable, as_variable
+from plugrad.core.variable import Variable, as_variable, data_of
 from plugrad.ops import _samples, reduction
-from plugrad.ops.elementwise import _output, exp
-from plugrad.plugin import Registrar, Sample, SampleFactory, hookimpl
+from plugrad.ops.elementwise import Exp, exp
+from plugrad.plugin import Registrar, Sample, hookimpl
 from plugrad.registry import resolve
+from plugrad.typing import Array, Operand, V
 
 
-class Sigmoid(Function[Array]):
+class Sigmoid(Function[Array], name="sigmoid", samples=_samples.unary()):
     """y = 1 / (1 + exp(-x));  dy/dx = y * (1 - y)"""
 
     __slots__ = ()
-    retains_inputs = False  # backward reads the inputs' shapes only
+    retains_inputs = False  # the rule reads the output, not the input
+    retains_outputs = True
 
     def forward(self, x: Array) -> Array:
         # tanh form: no overflow in exp(-x) for large negative x.
-        y: Array = np.tanh(x * 0.5) * 0.5 + 0.5
+        y: Array = get_array_module(x).tanh(x * 0.5) * 0.5 + 0.5
         return y
 
-    def backward_array(self, gy: Array) -> Array:
-        y = _output(self).data
-        return gy * y * (1.0 - y)
-
-    def backward(self, gy: Variable) -> Variable:
-        y = _output(self)
-        return gy * y * (1.0 - y)
+    def vjp(self, x: V, y: V, gy: V) -> V:
+        # One op, not four: higher derivatives then grow by a few ops per order.
+        return SigmoidGrad().of(y, gy)
 
 
 def sigmoid(x: Operand) -> Variable:
     """Logistic sigmoid."""
-    return resolve("sigmoid", Sigmoid)()(x)
+    return resolve(Sigmoid)()(x)
 
 
-class ReLU(Function[Array]):
+class SigmoidGrad(
+    Function[Array, Array],
+    name="sigmoid_grad",
+    samples=_samples.binary(0.05, 0.95, shapes=[((2, 3), (2, 3)), ((), ())]),
+):
+    """g = gy y (1 - y), sigmoid's derivative;  dg/dy = gy (1 - 2 y), dg/dgy = y (1 - y)"""
+
+    __slots__ = ()
+
+    def forward(self, y: Array, gy: Array) -> Array:
+        return gy * y * (1.0 - y)
+
+    def vjp(self, y: V, gy: V, gg: V) -> tuple[V | None, V | None]:
+        g_y = gg * gy * (1.0 - y * 2.0) if self.needs_grad(0) else None
+        g_gy = SigmoidGrad().of(y, gg) if self.needs_grad(1) else None
+        return g_y, g_gy
+
+
+class ReLU(Function[Array], name="relu", samples=lambda rng: _kinked(rng, ReLU)):
     """y = max(x, 0);  dy/dx = 1 where x > 0, else 0"""
 
     __slots__ = ()
-    retains_outputs = False
 
     def forward(self, x: Array) -> Array:
-        y: Array = np.maximum(x, 0)  # a Python 0 keeps float32 float32
+        y: Array = get_array_module(x).maximum(x, 0)  # a Python 0 keeps float32 float32
         return y
 
-    def _mask(self) -> Array:
-        x = self.inputs[0].data
-        return (x > 0).astype(x.dtype)
-
-    def backward_array(self, gy: Array) -> Array:
-        return gy * self._mask()
-
-    def backward(self, gy: Variable) -> Variable:
-        return gy * self._mask()
+    def vjp(self, x: V, gy: V) -> V:
+        data = data_of(x)
+        gx: V = gy * (data > 0).astype(data.dtype)
+        return gx
 
 
 def relu(x: Operand) -> Variable:
     """Rectified linear unit, max(x, 0)."""
-    return resolve("relu", ReLU)()(x)
+    return resolve(ReLU)()(x)
 
 
-class LeakyReLU(Function[Array]):
+class LeakyReLU(Function[Array], name="leaky_relu", samples=lambda rng: _kinked(rng, LeakyReLU)):
     """y = x where x > 0, else slope * x;  dy/dx = 1 or slope"""
 
     __slots__ = ("slope",)
-    retains_outputs = False
 
     def __init__(self, slope: float = 0.2) -> None:
         self.slope = float(slope)
 
     def forward(self, x: Array) -> Array:
-        y: Array = np.where(x > 0, x, x * self.slope)
+        y: Array = get_array_module(x).where(x > 0, x, x * self.slope)
         return y
 
-    def _factor(self) -> Array:
-        x = self.inputs[0].data
-        factor: Array = np.where(x > 0, 1.0, self.slope).astype(x.dtype)
-        return factor
-
-    def backward_array(self, gy: Array) -> Array:
-        return gy * self._factor()
-
-    def backward(self, gy: Variable) -> Variable:
-        return gy * self._factor()
+    def vjp(self, x: V, gy: V) -> V:
+        data = data_of(x)
+        factor: Array = get_array_module(data).where(data > 0, 1.0, self.slope)
+        gx: V = gy * factor.astype(data.dtype)
+        return gx
 
 
 def leaky_relu(x: Operand, slope: float = 0.2) -> Variable:
     """x where x > 0, else slope * x."""
-    return resolve("leaky_relu", LeakyReLU)(slope)(x)
+    return resolve(LeakyReLU)(slope)(x)
 
 
 def sigmoid_simple(x: Operand) -> Variable:
@@ -116,23 +120,25 @@ def _check_axis(op: str, x: Array, axis: int | tuple[int, ...]) -> None:
 
 def softmax_array(x: Array, axis: int | tuple[int, ...]) -> Array:
     """Softmax on an ndarray, shifted by the maximum so that exp never overflows."""
-    y: Array = np.exp(x - x.max(axis=axis, keepdims=True))
+    y: Array = get_array_module(x).exp(x - x.max(axis=axis, keepdims=True))
     y /= y.sum(axis=axis, keepdims=True)
     return y
 
 
 def log_softmax_array(x: Array, axis: int | tuple[int, ...]) -> Array:
     """log(softmax(x)) on an ndarray, without taking the log of an underflowed 0."""
+    xp = get_array_module(x)
     shifted: Array = x - x.max(axis=axis, keepdims=True)
-    shifted -= np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+    shifted -= xp.log(xp.exp(shifted).sum(axis=axis, keepdims=True))
     return shifted
 
 
-class Softmax(Function[Array]):
+class Softmax(Function[Array], name="softmax", samples=lambda rng: _axis_samples(rng, Softmax)):
     """y = exp(x) / sum(exp(x), axis);  gx = y * gy - y * sum(y * gy, axis)"""
 
     __slots__ = ("axis",)
-    retains_inputs = False  # backward reads the inputs' shapes only
+    retains_inputs = False  # the rule reads the output, not the input
+    retains_outputs = True
 
     def __init__(self, axis: int | tuple[int, ...] = 1) -> None:
         self.axis = axis
@@ -141,28 +147,25 @@ class Softmax(Function[Array]):
         _check_axis("softmax", x, self.axis)
         return softmax_array(x, self.axis)
 
-    def backward_array(self, gy: Array) -> Array:
-        y = _output(self).data
-        gx: Array = y * gy
-        gx -= y * gx.sum(axis=self.axis, keepdims=True)
+    def vjp(self, x: V, y: V, gy: V) -> V:
+        y_gy = y * gy
+        gx: V = y_gy - y * y_gy.sum(axis=self.axis, keepdims=True)
         return gx
-
-    def backward(self, gy: Variable) -> Variable:
-        y = _output(self)
-        gx = y * gy
-        return gx - y * reduction.sum(gx, self.axis, keepdims=True)
 
 
 def softmax(x: Operand, axis: int | tuple[int, ...] = 1) -> Variable:
     """Softmax over ``axis`` (the class axis of an (N, C) batch by default)."""
-    return resolve("softmax", Softmax)(axis)(x)
+    return resolve(Softmax)(axis)(x)
 
 
-class LogSoftmax(Function[Array]):
-    """y = x - logsumexp(x, axis);  gx = gy - softmax(x) * sum(gy, axis)"""
+class LogSoftmax(
+    Function[Array], name="log_softmax", samples=lambda rng: _axis_samples(rng, LogSoftmax)
+):
+    """y = x - logsumexp(x, axis);  gx = gy - exp(y) * sum(gy, axis)"""
 
     __slots__ = ("axis",)
-    retains_inputs = False  # backward reads the inputs' shapes only
+    retains_inputs = False  # the rule reads the output, not the input
+    retains_outputs = True
 
     def __init__(self, axis: int | tuple[int, ...] = 1) -> None:
         self.axis = axis
@@ -171,70 +174,35 @@ class LogSoftmax(Function[Array]):
         _check_axis("log_softmax", x, self.axis)
         return log_softmax_array(x, self.axis)
 
-    def backward_array(self, gy: Array) -> Array:
-        y = _output(self).data
-        gx: Array = gy - np.exp(y) * gy.sum(axis=self.axis, keepdims=True)
+    def vjp(self, x: V, y: V, gy: V) -> V:
+        # exp(y) is softmax(x), recovered from the output without a second pass over x.
+        gx: V = gy - Exp().of(y) * gy.sum(axis=self.axis, keepdims=True)
         return gx
-
-    def backward(self, gy: Variable) -> Variable:
-        y = _output(self)
-        return gy - exp(y) * reduction.sum(gy, self.axis, keepdims=True)
 
 
 def log_softmax(x: Operand, axis: int | tuple[int, ...] = 1) -> Variable:
     """log(softmax(x)), computed stably."""
-    return resolve("log_softmax", LogSoftmax)(axis)(x)
+    return resolve(LogSoftmax)(axis)(x)
 
 
-def _axis_samples(cls: type[Softmax] | type[LogSoftmax]) -> SampleFactory:
-    def samples(rng: np.random.Generator) -> list[Sample]:
-        x2 = _samples.uniform(rng, (3, 4), -2.0, 2.0)
-        x3 = _samples.uniform(rng, (2, 3, 4), -2.0, 2.0)
-        return [
-            Sample((x2,), make=lambda: cls(1), label="(3, 4) axis=1"),
-            Sample((x2,), make=lambda: cls(0), label="(3, 4) axis=0"),
-            Sample((x3,), make=lambda: cls(-1), label="(2, 3, 4) axis=-1"),
-        ]
-
-    return samples
+def _axis_samples(rng: np.random.Generator, cls: type[Softmax] | type[LogSoftmax]) -> list[Sample]:
+    x2 = _samples.uniform(rng, (3, 4), -2.0, 2.0)
+    x3 = _samples.uniform(rng, (2, 3, 4), -2.0, 2.0)
+    return [
+        Sample((x2,), make=lambda: cls(1), label="(3, 4) axis=1"),
+        Sample((x2,), make=lambda: cls(0), label="(3, 4) axis=0"),
+        Sample((x3,), make=lambda: cls(-1), label="(2, 3, 4) axis=-1"),
+    ]
 
 
-def _kinked(make: type[ReLU] | type[LeakyReLU]) -> SampleFactory:
+def _kinked(rng: np.random.Generator, make: type[ReLU] | type[LeakyReLU]) -> list[Sample]:
     """Inputs kept at least 0.1 from the kink at 0, where central differences are wrong."""
-
-    def samples(rng: np.random.Generator) -> list[Sample]:
-        return [
-            Sample((_samples.away_from_zero(rng, shape, 0.1, 2.0),), make=make, label=f"{shape}")
-            for shape in _samples.UNARY_SHAPES
-        ]
-
-    return samples
+    return [
+        Sample((_samples.away_from_zero(rng, shape, 0.1, 2.0),), make=make, label=f"{shape}")
+        for shape in _samples.UNARY_SHAPES
+    ]
 
 
 @hookimpl
 def plugrad_register_ops(registrar: Registrar) -> None:
-    registrar.register(
-        "sigmoid", Sigmoid, arity=1, description="1 / (1 + exp(-x))", samples=_samples.unary()
-    )
-    registrar.register("relu", ReLU, arity=1, description="max(x, 0)", samples=_kinked(ReLU))
-    registrar.register(
-        "leaky_relu",
-        LeakyReLU,
-        arity=1,
-        description="x if x > 0 else slope * x",
-        samples=_kinked(LeakyReLU),
-    )
-    registrar.register(
-        "softmax",
-        Softmax,
-        arity=1,
-        description="exp(x) / sum(exp(x), axis)",
-        samples=_axis_samples(Softmax),
-    )
-    registrar.register(
-        "log_softmax",
-        LogSoftmax,
-        arity=1,
-        description="x - logsumexp(x, axis)",
-        samples=_axis_samples(LogSoftmax),
-    )
+    registrar.register_module(__name__)

@@ -3,9 +3,9 @@
 Everything is NCHW, as in DeZero: inputs ``(N, C, H, W)``, ``conv2d`` weights
 ``(out_channels, in_channels, KH, KW)``, ``deconv2d`` weights ``(in_channels, out_channels, KH,
 KW)``.  The three convolution ops are each other's derivatives (the gradient of a convolution
-with respect to its input is a transposed convolution, and so on), so their differentiable
-``backward`` is written with one another and higher derivatives come for free; their
-``backward_array`` runs the same three array kernels on ndarrays.
+with respect to its input is a transposed convolution, and so on), so each one's rule is
+written with the other two and higher derivatives come for free; im2col and col2im are each
+other's derivative in the same way.
 """
 
 from __future__ import annotations
@@ -15,13 +15,23 @@ from typing import Final
 
 import numpy as np
 
-from plugrad._typing import Array, Operand, Shape
+from plugrad._arrays import get_array_module
 from plugrad.core.function import Function
-from plugrad.core.variable import Variable
-from plugrad.ops._window import IntPair, Window, check_4d, fold, patches, positive_pair
+from plugrad.core.variable import Variable, as_variable
+from plugrad.ops._window import (
+    IntPair,
+    Window,
+    check_4d,
+    fold,
+    get_conv_outsize,
+    get_deconv_outsize,
+    patches,
+    positive_pair,
+)
+from plugrad.ops.shape import reshape, transpose
 from plugrad.plugin import Registrar, Sample, hookimpl
 from plugrad.registry import resolve
-from plugrad.utils import get_conv_outsize, get_deconv_outsize
+from plugrad.typing import Array, Operand, Shape, V
 
 
 def _check_col(op: str, col: Array, x_shape: Shape, window: Window, to_matrix: bool) -> Shape:
@@ -44,7 +54,8 @@ def _im2col(x: Array, window: Window, to_matrix: bool) -> Array:
     n, oh, ow, c, kh, kw = col.shape
     if to_matrix:
         return col.reshape(n * oh * ow, c * kh * kw)
-    return np.ascontiguousarray(col.transpose(0, 3, 4, 5, 1, 2))
+    blocks: Array = get_array_module(x).ascontiguousarray(col.transpose(0, 3, 4, 5, 1, 2))
+    return blocks
 
 
 def _col2im(col: Array, x_shape: Shape, window: Window, to_matrix: bool) -> Array:
@@ -79,6 +90,15 @@ def col2im_array(
 def _channels_last_matrix(a: Array) -> Array:
     """``(N, C, H, W)`` -> ``(N*H*W, C)``."""
     return a.transpose(0, 2, 3, 1).reshape(-1, a.shape[1])
+
+
+def _conv_inputs(op: str, xs: tuple[Array, ...]) -> tuple[Array, Array, Array | None]:
+    """``(x, W, b)`` of a (de)convolution called with x, W and optionally b."""
+    if len(xs) == 2:
+        return xs[0], xs[1], None
+    if len(xs) == 3:
+        return xs[0], xs[1], xs[2]
+    raise TypeError(f"{op} takes x, W and optionally b (2 or 3 inputs), got {len(xs)} input(s)")
 
 
 def _check_conv(op: str, x: Array, weight: Array, b: Array | None, x_channels_axis: int) -> None:
@@ -162,15 +182,23 @@ def _conv_grad_w(x: Array, gy: Array, window: Window) -> Array:
     return g.reshape(gy.shape[1], c, *window.kernel)
 
 
+def _hw(x: V) -> tuple[int, int]:
+    """The (H, W) of an NCHW value: the size a transposed convolution must give back."""
+    return (int(x.shape[2]), int(x.shape[3]))
+
+
+def _kernel_of(weight: V) -> tuple[int, int]:
+    return (int(weight.shape[2]), int(weight.shape[3]))
+
+
 # -- ops ----------------------------------------------------------------------------------------
 
 
-class Im2col(Function[Array]):
+class Im2col(Function[Array], name="im2col", samples=lambda rng: _im2col_samples(rng)):
     """y = windows of x as columns (DeZero's layout);  gx = col2im(gy)"""
 
     __slots__ = ("to_matrix", "window")
-    retains_inputs = False  # backward reads the inputs' shapes only
-    retains_outputs = False
+    retains_inputs = False  # the rule reads the input's shape only
 
     def __init__(
         self, kernel_size: IntPair, stride: IntPair = 1, pad: IntPair = 0, to_matrix: bool = True
@@ -181,12 +209,9 @@ class Im2col(Function[Array]):
     def forward(self, x: Array) -> Array:
         return _im2col(x, self.window, self.to_matrix)
 
-    def backward_array(self, gy: Array) -> Array:
-        return _col2im(gy, self.inputs[0].data.shape, self.window, self.to_matrix)
-
-    def backward(self, gy: Variable) -> Variable:
+    def vjp(self, x: V, gy: V) -> V:
         w = self.window
-        return col2im(gy, self.inputs[0].shape, w.kernel, w.stride, w.pad, self.to_matrix)
+        return Col2im(x.shape, w.kernel, w.stride, w.pad, self.to_matrix).of(gy)
 
 
 def im2col(
@@ -197,15 +222,14 @@ def im2col(
     to_matrix: bool = True,
 ) -> Variable:
     """Windows of x (N, C, H, W) as columns: ``(N*OH*OW, C*KH*KW)`` with ``to_matrix``."""
-    return resolve("im2col", Im2col)(kernel_size, stride, pad, to_matrix)(x)
+    return resolve(Im2col)(kernel_size, stride, pad, to_matrix)(x)
 
 
-class Col2im(Function[Array]):
+class Col2im(Function[Array], name="col2im", samples=lambda rng: _col2im_samples(rng)):
     """y = columns summed back into an image of ``input_shape``;  gx = im2col(gy)"""
 
     __slots__ = ("input_shape", "to_matrix", "window")
-    retains_inputs = False  # backward reads the inputs' shapes only
-    retains_outputs = False
+    retains_inputs = False  # the rule reads nothing of the input
 
     def __init__(
         self,
@@ -222,12 +246,9 @@ class Col2im(Function[Array]):
     def forward(self, x: Array) -> Array:
         return _col2im(x, self.input_shape, self.window, self.to_matrix)
 
-    def backward_array(self, gy: Array) -> Array:
-        return _im2col(gy, self.window, self.to_matrix)
-
-    def backward(self, gy: Variable) -> Variable:
+    def vjp(self, x: V, gy: V) -> V:
         w = self.window
-        return im2col(gy, w.kernel, w.stride, w.pad, self.to_matrix)
+        return Im2col(w.kernel, w.stride, w.pad, self.to_matrix).of(gy)
 
 
 def col2im(
@@ -239,45 +260,31 @@ def col2im(
     to_matrix: bool = True,
 ) -> Variable:
     """The adjoint of ``im2col``: columns summed back into an image of ``input_shape``."""
-    return resolve("col2im", Col2im)(input_shape, kernel_size, stride, pad, to_matrix)(x)
+    return resolve(Col2im)(input_shape, kernel_size, stride, pad, to_matrix)(x)
 
 
-class Conv2d(Function[Array, Array, Array]):
+class Conv2d(Function[*tuple[Array, ...]], name="conv2d", samples=lambda rng: _conv_samples(rng)):
     """y = x conv W + b;  gx = deconv2d(gy, W), gW = conv2d_grad_w(x, gy), gb = sum(gy)"""
 
     __slots__ = ("window",)
-    retains_outputs = False
 
     def __init__(self, stride: IntPair = 1, pad: IntPair = 0) -> None:
         # The kernel size is W's; each kernel takes it from there (1 stands in until then).
         self.window = Window("conv2d", 1, stride, pad)
 
-    def forward(self, x: Array, W: Array, b: Array | None = None) -> Array:  # noqa: N803
+    def forward(self, *xs: Array) -> Array:
+        x, W, b = _conv_inputs("conv2d", xs)  # noqa: N806  # DeZero's name
         return _conv(x, W, b, self.window)
 
-    def backward_array(self, gy: Array) -> tuple[Array | None, ...]:
-        x, weight = self.inputs[0].data, self.inputs[1].data
-        window = self.window.with_kernel(*weight.shape[2:])
-        hw = (int(x.shape[2]), int(x.shape[3]))
-        gx = _deconv(gy, weight, None, window, hw) if self.needs_grad(0) else None
-        gw = _conv_grad_w(x, gy, window) if self.needs_grad(1) else None
-        if len(self.inputs) == 2:
+    def vjp(self, x: V, W: V, *b_gy: V) -> tuple[V | None, ...]:  # noqa: N803
+        gy = b_gy[-1]  # after b, if the call had one
+        stride, pad = self.window.stride, self.window.pad
+        # A data batch passed as an ndarray is a constant: its gradient is never computed.
+        gx = Deconv2d(stride, pad, _hw(x)).of(gy, W) if self.needs_grad(0) else None
+        gw = Conv2dGradW(_kernel_of(W), stride, pad).of(x, gy) if self.needs_grad(1) else None
+        if len(b_gy) == 1:
             return gx, gw
         return gx, gw, gy.sum(axis=(0, 2, 3))
-
-    def backward(self, gy: Variable) -> tuple[Variable | None, ...]:
-        from plugrad.ops.reduction import sum as sum_
-
-        x, weight = self.inputs[:2]
-        w = self.window
-        gx = gw = None
-        if self.needs_grad(0):
-            gx = deconv2d(gy, weight, None, w.stride, w.pad, outsize=(x.shape[2], x.shape[3]))
-        if self.needs_grad(1):
-            gw = conv2d_grad_w(x, gy, (weight.shape[2], weight.shape[3]), w.stride, w.pad)
-        if len(self.inputs) == 2:
-            return gx, gw
-        return gx, gw, sum_(gy, axis=(0, 2, 3))
 
 
 def conv2d(
@@ -288,15 +295,16 @@ def conv2d(
     pad: IntPair = 0,
 ) -> Variable:
     """2-D convolution (cross-correlation) of x (N, C, H, W) with W (OC, C, KH, KW), plus b."""
-    op = resolve("conv2d", Conv2d)(stride, pad)
+    op = resolve(Conv2d)(stride, pad)
     return op(x, W) if b is None else op(x, W, b)
 
 
-class Deconv2d(Function[Array, Array, Array]):
+class Deconv2d(
+    Function[*tuple[Array, ...]], name="deconv2d", samples=lambda rng: _deconv_samples(rng)
+):
     """y = transposed convolution of x with W (+ b);  gx = conv2d(gy, W), gW = grad_w(gy, x)"""
 
     __slots__ = ("outsize", "window")
-    retains_outputs = False
 
     def __init__(
         self, stride: IntPair = 1, pad: IntPair = 0, outsize: tuple[int, int] | None = None
@@ -304,29 +312,18 @@ class Deconv2d(Function[Array, Array, Array]):
         self.window = Window("deconv2d", 1, stride, pad)  # the kernel size is W's
         self.outsize = None if outsize is None else positive_pair("deconv2d", "outsize", outsize)
 
-    def forward(self, x: Array, W: Array, b: Array | None = None) -> Array:  # noqa: N803
+    def forward(self, *xs: Array) -> Array:
+        x, W, b = _conv_inputs("deconv2d", xs)  # noqa: N806  # DeZero's name
         return _deconv(x, W, b, self.window, self.outsize)
 
-    def backward_array(self, gy: Array) -> tuple[Array | None, ...]:
-        x, weight = self.inputs[0].data, self.inputs[1].data
-        window = self.window.with_kernel(*weight.shape[2:])
-        gx = _conv(gy, weight, None, window) if self.needs_grad(0) else None
-        gw = _conv_grad_w(gy, x, window) if self.needs_grad(1) else None
-        if len(self.inputs) == 2:
+    def vjp(self, x: V, W: V, *b_gy: V) -> tuple[V | None, ...]:  # noqa: N803
+        gy = b_gy[-1]  # after b, if the call had one
+        stride, pad = self.window.stride, self.window.pad
+        gx = Conv2d(stride, pad).of(gy, W) if self.needs_grad(0) else None
+        gw = Conv2dGradW(_kernel_of(W), stride, pad).of(gy, x) if self.needs_grad(1) else None
+        if len(b_gy) == 1:
             return gx, gw
         return gx, gw, gy.sum(axis=(0, 2, 3))
-
-    def backward(self, gy: Variable) -> tuple[Variable | None, ...]:
-        from plugrad.ops.reduction import sum as sum_
-
-        x, weight = self.inputs[:2]
-        w = self.window
-        gx = conv2d(gy, weight, None, w.stride, w.pad) if self.needs_grad(0) else None
-        kernel = (weight.shape[2], weight.shape[3])
-        gw = conv2d_grad_w(gy, x, kernel, w.stride, w.pad) if self.needs_grad(1) else None
-        if len(self.inputs) == 2:
-            return gx, gw
-        return gx, gw, sum_(gy, axis=(0, 2, 3))
 
 
 def deconv2d(
@@ -342,15 +339,16 @@ def deconv2d(
     ``outsize`` picks the output's (H, W) where the stride leaves a choice; by default it is
     ``get_deconv_outsize`` of each axis.
     """
-    op = resolve("deconv2d", Deconv2d)(stride, pad, outsize)
+    op = resolve(Deconv2d)(stride, pad, outsize)
     return op(x, W) if b is None else op(x, W, b)
 
 
-class Conv2dGradW(Function[Array, Array]):
-    """gW = correlation of conv2d's input x with its output gradient gy (conv2d's dL/dW)"""
+class Conv2dGradW(
+    Function[Array, Array], name="conv2d_grad_w", samples=lambda rng: _grad_w_samples(rng)
+):
+    """gW = x's windows correlated with gy;  gx = deconv2d(gy, ggW), ggy = conv2d(x, ggW)"""
 
     __slots__ = ("window",)
-    retains_outputs = False
 
     def __init__(self, kernel_size: IntPair, stride: IntPair = 1, pad: IntPair = 0) -> None:
         self.window = Window("conv2d_grad_w", kernel_size, stride, pad)
@@ -358,21 +356,11 @@ class Conv2dGradW(Function[Array, Array]):
     def forward(self, x: Array, gy: Array) -> Array:
         return _conv_grad_w(x, gy, self.window)
 
-    def backward_array(self, ggw: Array) -> tuple[Array | None, Array | None]:
-        x, gy = self.inputs[0].data, self.inputs[1].data
-        hw = (int(x.shape[2]), int(x.shape[3]))
-        gx = _deconv(gy, ggw, None, self.window, hw) if self.needs_grad(0) else None
-        ggy = _conv(x, ggw, None, self.window) if self.needs_grad(1) else None
-        return gx, ggy
-
-    def backward(self, ggw: Variable) -> tuple[Variable | None, Variable | None]:
-        x, gy = self.inputs
-        w = self.window
-        gx = ggy = None
-        if self.needs_grad(0):
-            gx = deconv2d(gy, ggw, None, w.stride, w.pad, outsize=(x.shape[2], x.shape[3]))
-        if self.needs_grad(1):
-            ggy = conv2d(x, ggw, None, w.stride, w.pad)
+    def vjp(self, x: V, gy: V, ggw: V) -> tuple[V | None, V | None]:
+        # gW is bilinear in x and gy: each one's gradient is the other convolution with ggW.
+        stride, pad = self.window.stride, self.window.pad
+        gx = Deconv2d(stride, pad, _hw(x)).of(gy, ggw) if self.needs_grad(0) else None
+        ggy = Conv2d(stride, pad).of(x, ggw) if self.needs_grad(1) else None
         return gx, ggy
 
 
@@ -380,7 +368,7 @@ def conv2d_grad_w(
     x: Operand, gy: Operand, kernel_size: IntPair, stride: IntPair = 1, pad: IntPair = 0
 ) -> Variable:
     """conv2d's gradient with respect to W, given its input x and output gradient gy."""
-    return resolve("conv2d_grad_w", Conv2dGradW)(kernel_size, stride, pad)(x, gy)
+    return resolve(Conv2dGradW)(kernel_size, stride, pad)(x, gy)
 
 
 # -- composed reference version (DeZero's conv2d_simple) ----------------------------------------
@@ -394,9 +382,6 @@ def conv2d_simple(
     pad: IntPair = 0,
 ) -> Variable:
     """conv2d composed from im2col, reshape, transpose and matmul (slower; for teaching)."""
-    from plugrad.core.variable import as_variable
-    from plugrad.ops.shape import reshape, transpose
-
     x, weight = as_variable(x), as_variable(W)
     _check_conv("conv2d_simple", x.data, weight.data, None, x_channels_axis=1)
     n = x.shape[0]
@@ -410,7 +395,7 @@ def conv2d_simple(
     return transpose(reshape(y, (n, oh, ow, out_channels)), (0, 3, 1, 2))
 
 
-# -- registration -------------------------------------------------------------------------------
+# -- samples for the test kit -------------------------------------------------------------------
 
 _SAMPLE_SETTINGS: Final = (
     # (x shape, kernel, stride, pad)
@@ -492,26 +477,4 @@ def _grad_w_samples(rng: np.random.Generator) -> list[Sample]:
 
 @hookimpl
 def plugrad_register_ops(registrar: Registrar) -> None:
-    registrar.register(
-        "im2col", Im2col, arity=1, description="windows of x as columns", samples=_im2col_samples
-    )
-    registrar.register(
-        "col2im",
-        Col2im,
-        arity=1,
-        description="columns summed into an image",
-        samples=_col2im_samples,
-    )
-    registrar.register(
-        "conv2d", Conv2d, arity=-1, description="conv2d(x, W[, b])", samples=_conv_samples
-    )
-    registrar.register(
-        "deconv2d", Deconv2d, arity=-1, description="deconv2d(x, W[, b])", samples=_deconv_samples
-    )
-    registrar.register(
-        "conv2d_grad_w",
-        Conv2dGradW,
-        arity=2,
-        description="conv2d's dL/dW from x and gy",
-        samples=_grad_w_samples,
-    )
+    registrar.register_module(__name__)

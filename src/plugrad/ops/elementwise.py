@@ -1,166 +1,152 @@
-"""Elementwise math: square, exp, log, sin, cos, tanh, clip."""
+"""Elementwise math: square, exp, log, sin, cos, tanh (and its derivative, an op), clip."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from plugrad._typing import Array, Operand
+from plugrad._arrays import get_array_module
 from plugrad.core.function import Function
-from plugrad.core.variable import Variable
+from plugrad.core.variable import Variable, data_of
 from plugrad.ops import _samples
 from plugrad.plugin import Registrar, Sample, hookimpl
 from plugrad.registry import resolve
+from plugrad.typing import Array, Operand, V
 
 
-def _output(func: Function[Array]) -> Variable:
-    """The op's (single) output, which the walk keeps alive while the op runs backward."""
-    y = func.outputs[0]()
-    if y is None:  # only if someone calls backward by hand after dropping the output
-        raise RuntimeError(f"{type(func).__name__}.backward: its output was already freed")
-    return y
-
-
-class Square(Function[Array]):
+class Square(Function[Array], name="square", samples=_samples.unary()):
     """y = x ** 2;  dy/dx = 2x"""
 
     __slots__ = ()
-    retains_outputs = False
 
     def forward(self, x: Array) -> Array:
         return x * x
 
-    def backward_array(self, gy: Array) -> Array:
-        (x,) = self.inputs
-        return gy * (2.0 * x.data)
-
-    def backward(self, gy: Variable) -> Variable:
-        (x,) = self.inputs
-        return gy * (2.0 * x)
+    def vjp(self, x: V, gy: V) -> V:
+        gx: V = gy * (x + x)  # x + x: no Python float to convert (dearer than the sum)
+        return gx
 
 
 def square(x: Operand) -> Variable:
     """x ** 2"""
-    return resolve("square", Square)()(x)
+    return resolve(Square)()(x)
 
 
-class Exp(Function[Array]):
+class Exp(Function[Array], name="exp", samples=_samples.unary()):
     """y = exp(x);  dy/dx = y"""
 
     __slots__ = ()
-    retains_inputs = False  # backward reads the inputs' shapes only
+    retains_inputs = False  # the rule reads the output, not the input
+    retains_outputs = True
 
     def forward(self, x: Array) -> Array:
-        return np.exp(x)
+        return get_array_module(x).exp(x)  # type: ignore[no-any-return]
 
-    def backward_array(self, gy: Array) -> Array:
-        return gy * _output(self).data
-
-    def backward(self, gy: Variable) -> Variable:
-        return gy * _output(self)
+    def vjp(self, x: V, y: V, gy: V) -> V:
+        gx: V = gy * y
+        return gx
 
 
 def exp(x: Operand) -> Variable:
     """e ** x"""
-    return resolve("exp", Exp)()(x)
+    return resolve(Exp)()(x)
 
 
-class Log(Function[Array]):
+class Log(Function[Array], name="log", samples=_samples.unary(0.2, 3.0)):
     """y = log(x);  dy/dx = 1 / x"""
 
     __slots__ = ()
-    retains_outputs = False
 
     def forward(self, x: Array) -> Array:
-        return np.log(x)
+        return get_array_module(x).log(x)  # type: ignore[no-any-return]
 
-    def backward_array(self, gy: Array) -> Array:
-        (x,) = self.inputs
-        return gy / x.data
-
-    def backward(self, gy: Variable) -> Variable:
-        (x,) = self.inputs
-        return gy / x
+    def vjp(self, x: V, gy: V) -> V:
+        gx: V = gy / x
+        return gx
 
 
 def log(x: Operand) -> Variable:
     """Natural logarithm."""
-    return resolve("log", Log)()(x)
+    return resolve(Log)()(x)
 
 
-class Sin(Function[Array]):
+class Sin(Function[Array], name="sin", samples=_samples.unary(-3.0, 3.0)):
     """y = sin(x);  dy/dx = cos(x)"""
 
     __slots__ = ()
-    retains_outputs = False
 
     def forward(self, x: Array) -> Array:
-        return np.sin(x)
+        return get_array_module(x).sin(x)  # type: ignore[no-any-return]
 
-    def backward_array(self, gy: Array) -> Array:
-        (x,) = self.inputs
-        return gy * np.cos(x.data)
-
-    def backward(self, gy: Variable) -> Variable:
-        (x,) = self.inputs
-        return gy * cos(x)
+    def vjp(self, x: V, gy: V) -> V:
+        gx: V = gy * Cos().of(x)
+        return gx
 
 
 def sin(x: Operand) -> Variable:
     """Sine."""
-    return resolve("sin", Sin)()(x)
+    return resolve(Sin)()(x)
 
 
-class Cos(Function[Array]):
+class Cos(Function[Array], name="cos", samples=_samples.unary(-3.0, 3.0)):
     """y = cos(x);  dy/dx = -sin(x)"""
 
     __slots__ = ()
-    retains_outputs = False
 
     def forward(self, x: Array) -> Array:
-        return np.cos(x)
+        return get_array_module(x).cos(x)  # type: ignore[no-any-return]
 
-    def backward_array(self, gy: Array) -> Array:
-        (x,) = self.inputs
-        return gy * -np.sin(x.data)
-
-    def backward(self, gy: Variable) -> Variable:
-        (x,) = self.inputs
-        return gy * -sin(x)
+    def vjp(self, x: V, gy: V) -> V:
+        gx: V = gy * -Sin().of(x)
+        return gx
 
 
 def cos(x: Operand) -> Variable:
     """Cosine."""
-    return resolve("cos", Cos)()(x)
+    return resolve(Cos)()(x)
 
 
-class Tanh(Function[Array]):
+class Tanh(Function[Array], name="tanh", samples=_samples.unary()):
     """y = tanh(x);  dy/dx = 1 - y ** 2"""
 
     __slots__ = ()
-    retains_inputs = False  # backward reads the inputs' shapes only
+    retains_inputs = False  # the rule reads the output, not the input
+    retains_outputs = True
 
     def forward(self, x: Array) -> Array:
-        return np.tanh(x)
+        return get_array_module(x).tanh(x)  # type: ignore[no-any-return]
 
-    def backward_array(self, gy: Array) -> Array:
-        y = _output(self).data
-        return gy * (1.0 - y * y)
-
-    def backward(self, gy: Variable) -> Variable:
-        y = _output(self)
-        return gy * (1.0 - y * y)
+    def vjp(self, x: V, y: V, gy: V) -> V:
+        # One op, not three: higher derivatives then grow by a few ops per order.
+        return TanhGrad().of(y, gy)
 
 
 def tanh(x: Operand) -> Variable:
     """Hyperbolic tangent."""
-    return resolve("tanh", Tanh)()(x)
+    return resolve(Tanh)()(x)
 
 
-class Clip(Function[Array]):
+class TanhGrad(
+    Function[Array, Array],
+    name="tanh_grad",
+    samples=_samples.binary(shapes=[((2, 3), (2, 3)), ((), ())]),
+):
+    """g = gy * (1 - y**2), tanh's derivative from its output;  dg/dgy = 1 - y**2, dg/dy = -2y gy"""
+
+    __slots__ = ()
+
+    def forward(self, y: Array, gy: Array) -> Array:
+        return gy * (1.0 - y * y)
+
+    def vjp(self, y: V, gy: V, gg: V) -> tuple[V | None, V | None]:
+        g_y = gg * gy * y * -2.0 if self.needs_grad(0) else None
+        g_gy = TanhGrad().of(y, gg) if self.needs_grad(1) else None
+        return g_y, g_gy
+
+
+class Clip(Function[Array], name="clip", samples=lambda rng: _clip_samples(rng)):
     """y = min(max(x, x_min), x_max);  dy/dx = 1 inside [x_min, x_max], else 0"""
 
     __slots__ = ("x_max", "x_min")
-    retains_outputs = False
 
     def __init__(self, x_min: float, x_max: float) -> None:
         if x_min > x_max:
@@ -169,23 +155,19 @@ class Clip(Function[Array]):
         self.x_max = x_max
 
     def forward(self, x: Array) -> Array:
-        y: Array = np.clip(x, self.x_min, self.x_max)
+        y: Array = get_array_module(x).clip(x, self.x_min, self.x_max)
         return y
 
-    def _mask(self) -> Array:
-        x = self.inputs[0].data
-        return ((x >= self.x_min) & (x <= self.x_max)).astype(x.dtype)
-
-    def backward_array(self, gy: Array) -> Array:
-        return gy * self._mask()
-
-    def backward(self, gy: Variable) -> Variable:
-        return gy * self._mask()
+    def vjp(self, x: V, gy: V) -> V:
+        data = data_of(x)
+        inside = (data >= self.x_min) & (data <= self.x_max)
+        gx: V = gy * inside.astype(data.dtype)
+        return gx
 
 
 def clip(x: Operand, x_min: float, x_max: float) -> Variable:
     """x limited to [x_min, x_max]; the gradient is 0 where x was clipped."""
-    return resolve("clip", Clip)(x_min, x_max)(x)
+    return resolve(Clip)(x_min, x_max)(x)
 
 
 def _clip_samples(rng: np.random.Generator) -> list[Sample]:
@@ -198,13 +180,4 @@ def _clip_samples(rng: np.random.Generator) -> list[Sample]:
 
 @hookimpl
 def plugrad_register_ops(registrar: Registrar) -> None:
-    unary = _samples.unary
-    registrar.register("square", Square, arity=1, description="x ** 2", samples=unary())
-    registrar.register("exp", Exp, arity=1, description="e ** x", samples=unary())
-    registrar.register("log", Log, arity=1, description="log(x), x > 0", samples=unary(0.2, 3.0))
-    registrar.register("sin", Sin, arity=1, description="sin(x)", samples=unary(-3.0, 3.0))
-    registrar.register("cos", Cos, arity=1, description="cos(x)", samples=unary(-3.0, 3.0))
-    registrar.register("tanh", Tanh, arity=1, description="tanh(x)", samples=unary())
-    registrar.register(
-        "clip", Clip, arity=1, description="clip x to [x_min, x_max]", samples=_clip_samples
-    )
+    registrar.register_module(__name__)

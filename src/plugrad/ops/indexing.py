@@ -11,12 +11,13 @@ from typing import Any
 
 import numpy as np
 
-from plugrad._typing import Array, Operand, Shape
+from plugrad._arrays import get_array_module
 from plugrad.core.function import Function
 from plugrad.core.variable import Variable
 from plugrad.ops import _samples
 from plugrad.plugin import Registrar, Sample, hookimpl
 from plugrad.registry import resolve
+from plugrad.typing import Array, Operand, Shape, V
 
 # What ``x[...]`` accepts: ints, slices, None, Ellipsis, integer or boolean arrays, lists, and
 # tuples of these.  NumPy checks it at run time; ``Any`` is the honest static type.
@@ -41,20 +42,20 @@ def _may_repeat(slices: Index) -> bool:
 
 
 def _scatter(gy: Array, slices: Index, shape: Shape) -> Array:
-    gx = np.zeros(shape, dtype=gy.dtype)
+    xp = get_array_module(gy)
+    gx: Array = xp.zeros(shape, dtype=gy.dtype)
     if _may_repeat(slices):
-        np.add.at(gx, slices, gy)
+        xp.add.at(gx, slices, gy)
     else:
         gx[slices] = gy
     return gx
 
 
-class GetItem(Function[Array]):
+class GetItem(Function[Array], name="get_item", samples=lambda rng: _get_item_samples(rng)):
     """y = x[slices];  gx = zeros like x with gy added at slices"""
 
     __slots__ = ("slices",)
-    retains_inputs = False  # backward reads the inputs' shapes only
-    retains_outputs = False
+    retains_inputs = False  # the rule reads the input's shape only
 
     def __init__(self, slices: object) -> None:
         self.slices: Index = _normalized(slices)
@@ -66,24 +67,22 @@ class GetItem(Function[Array]):
             raise IndexError(f"get_item: {error} (input of shape {x.shape})") from None
         return y
 
-    def backward_array(self, gy: Array) -> Array:
-        return _scatter(gy, self.slices, self.inputs[0].data.shape)
-
-    def backward(self, gy: Variable) -> Variable:
-        return resolve("get_item_grad", GetItemGrad)(self.slices, self.inputs[0].shape)(gy)
+    def vjp(self, x: V, gy: V) -> V:
+        return GetItemGrad(self.slices, x.shape).of(gy)
 
 
 def get_item(x: Operand, slices: object) -> Variable:
     """x[slices]: NumPy's basic and advanced indexing, differentiable in x."""
-    return resolve("get_item", GetItem)(slices)(x)
+    return resolve(GetItem)(slices)(x)
 
 
-class GetItemGrad(Function[Array]):
+class GetItemGrad(
+    Function[Array], name="get_item_grad", samples=lambda rng: _get_item_grad_samples(rng)
+):
     """y = zeros(in_shape) with gy added at slices;  ggy = ggx[slices]"""
 
     __slots__ = ("in_shape", "slices")
-    retains_inputs = False  # backward reads the inputs' shapes only
-    retains_outputs = False
+    retains_inputs = False  # the rule reads nothing of the input
 
     def __init__(self, slices: object, in_shape: Shape) -> None:
         self.slices: Index = _normalized(slices)
@@ -92,12 +91,8 @@ class GetItemGrad(Function[Array]):
     def forward(self, gy: Array) -> Array:
         return _scatter(gy, self.slices, self.in_shape)
 
-    def backward_array(self, ggx: Array) -> Array:
-        ggy: Array = ggx[self.slices]
-        return ggy
-
-    def backward(self, ggx: Variable) -> Variable:
-        return get_item(ggx, self.slices)
+    def vjp(self, gy: V, ggx: V) -> V:
+        return GetItem(self.slices).of(ggx)
 
 
 def embed_id(x: Operand, W: Operand) -> Variable:  # noqa: N803  # DeZero's name
@@ -136,13 +131,4 @@ def _get_item_grad_samples(rng: np.random.Generator) -> list[Sample]:
 
 @hookimpl
 def plugrad_register_ops(registrar: Registrar) -> None:
-    registrar.register(
-        "get_item", GetItem, arity=1, description="x[slices]", samples=_get_item_samples
-    )
-    registrar.register(
-        "get_item_grad",
-        GetItemGrad,
-        arity=1,
-        description="the gradient of x[slices]: gy scattered into zeros",
-        samples=_get_item_grad_samples,
-    )
+    registrar.register_module(__name__)

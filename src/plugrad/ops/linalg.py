@@ -4,23 +4,19 @@ from __future__ import annotations
 
 import numpy as np
 
-from plugrad._arrays import sum_to_array
-from plugrad._typing import Array, Operand
+from plugrad._arrays import get_array_module
 from plugrad.core.function import Function
 from plugrad.core.variable import Variable
+from plugrad.ops.shape import unbroadcast
 from plugrad.plugin import Registrar, Sample, hookimpl
 from plugrad.registry import resolve
+from plugrad.typing import Array, Operand, V
 
 
-def _swap_last(a: Array) -> Array:
-    return a.swapaxes(-1, -2)
-
-
-class MatMul(Function[Array, Array]):
+class MatMul(Function[Array, Array], name="matmul", samples=lambda rng: _matmul_samples(rng)):
     """y = x @ W;  gx = gy @ W.T, gW = x.T @ gy  (batched over leading axes)"""
 
     __slots__ = ()
-    retains_outputs = False
 
     def forward(self, x: Array, W: Array) -> Array:  # noqa: N803  # DeZero's name
         if x.ndim < 2 or W.ndim < 2 or x.shape[-1] != W.shape[-2]:
@@ -28,25 +24,16 @@ class MatMul(Function[Array, Array]):
                 f"matmul: shapes {x.shape} and {W.shape} do not fit; it needs inputs of 2 or "
                 "more dimensions with x.shape[-1] == W.shape[-2]"
             )
-        y: Array = np.matmul(x, W)
+        y: Array = get_array_module(x).matmul(x, W)
         return y
 
-    def backward_array(self, gy: Array) -> tuple[Array | None, Array | None]:
-        x, w = self.inputs
-        gx = sum_to_array(gy @ _swap_last(w.data), x.data.shape) if self.needs_grad(0) else None
-        gw = sum_to_array(_swap_last(x.data) @ gy, w.data.shape) if self.needs_grad(1) else None
-        return gx, gw
-
-    def backward(self, gy: Variable) -> tuple[Variable | None, Variable | None]:
-        from plugrad.ops.shape import sum_to, transpose
-
-        x, w = self.inputs
-        gx = gw = None
+    def vjp(self, x: V, W: V, gy: V) -> tuple[V | None, V | None]:  # noqa: N803
+        gx = gW = None  # noqa: N806  # DeZero's names
         if self.needs_grad(0):
-            gx = sum_to(matmul(gy, transpose(w, _last_swapped(w.ndim))), x.shape)
+            gx = unbroadcast(gy @ W.transpose(_last_swapped(W.ndim)), x.shape)
         if self.needs_grad(1):
-            gw = sum_to(matmul(transpose(x, _last_swapped(x.ndim)), gy), w.shape)
-        return gx, gw
+            gW = unbroadcast(x.transpose(_last_swapped(x.ndim)) @ gy, W.shape)  # noqa: N806
+        return gx, gW
 
 
 def _last_swapped(ndim: int) -> tuple[int, ...]:
@@ -57,17 +44,18 @@ def _last_swapped(ndim: int) -> tuple[int, ...]:
 
 def matmul(x: Operand, W: Operand) -> Variable:  # noqa: N803  # DeZero's name
     """Matrix product x @ W (batched over leading axes like numpy.matmul)."""
-    return resolve("matmul", MatMul)()(x, W)
+    return resolve(MatMul)()(x, W)
 
 
-class Linear(Function[Array, Array, Array]):
+class Linear(
+    Function[Array, Array, Array], name="linear", samples=lambda rng: _linear_samples(rng)
+):
     """y = x @ W + b;  gx = gy @ W.T, gW = x.T @ gy, gb = gy summed over the batch
 
     ``x`` is ``(..., in)``, ``W`` is ``(in, out)`` and ``b`` broadcasts against ``(..., out)``.
     """
 
     __slots__ = ()
-    retains_outputs = False
 
     def forward(self, x: Array, W: Array, b: Array) -> Array:  # noqa: N803  # DeZero's name
         _check_linear_shapes(x, W, b)
@@ -77,30 +65,17 @@ class Linear(Function[Array, Array, Array]):
             return y
         return y + b
 
-    def backward_array(self, gy: Array) -> tuple[Array | None, Array | None, Array | None]:
-        x, w, b = self.inputs
+    def vjp(self, x: V, W: V, b: V, gy: V) -> tuple[V | None, V | None, V | None]:  # noqa: N803
         # A data batch passed as an ndarray is a constant: its gradient is never computed.
-        gx = gy @ w.data.T if self.needs_grad(0) else None
-        gw = None
-        if self.needs_grad(1):
-            n_in, n_out = w.data.shape
-            gw = x.data.reshape(-1, n_in).T @ gy.reshape(-1, n_out)
-        gb = sum_to_array(gy, b.data.shape) if self.needs_grad(2) else None
-        return gx, gw, gb
-
-    def backward(self, gy: Variable) -> tuple[Variable | None, Variable | None, Variable | None]:
-        from plugrad.ops.shape import reshape, sum_to, transpose
-
-        x, w, b = self.inputs
-        gx = gw = gb = None
+        gx = gW = gb = None  # noqa: N806  # DeZero's names
         if self.needs_grad(0):
-            gx = matmul(gy, transpose(w))
+            gx = gy @ W.T
         if self.needs_grad(1):
-            n_in, n_out = w.shape
-            gw = matmul(transpose(reshape(x, (-1, n_in))), reshape(gy, (-1, n_out)))
+            n_in, n_out = W.shape
+            gW = x.reshape(-1, n_in).T @ gy.reshape(-1, n_out)  # noqa: N806
         if self.needs_grad(2):
-            gb = sum_to(gy, b.shape)
-        return gx, gw, gb
+            gb = unbroadcast(gy, b.shape)
+        return gx, gW, gb
 
 
 def _check_linear_shapes(x: Array, W: Array, b: Array) -> None:  # noqa: N803  # DeZero's name
@@ -128,7 +103,7 @@ def linear(x: Operand, W: Operand, b: Operand | None = None) -> Variable:  # noq
     """x @ W + b (DeZero's F.linear); without ``b`` it is ``matmul(x, W)``."""
     if b is None:
         return matmul(x, W)
-    return resolve("linear", Linear)()(x, W, b)
+    return resolve(Linear)()(x, W, b)
 
 
 def linear_simple(x: Operand, W: Operand, b: Operand | None = None) -> Variable:  # noqa: N803
@@ -167,5 +142,4 @@ def _linear_samples(rng: np.random.Generator) -> list[Sample]:
 
 @hookimpl
 def plugrad_register_ops(registrar: Registrar) -> None:
-    registrar.register("matmul", MatMul, arity=2, description="x @ W", samples=_matmul_samples)
-    registrar.register("linear", Linear, arity=3, description="x @ W + b", samples=_linear_samples)
+    registrar.register_module(__name__)

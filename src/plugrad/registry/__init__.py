@@ -4,6 +4,9 @@ Knobs (read at discovery; ``refresh()`` re-reads them): ``PLUGRAD_DISABLE_PLUGIN
 loads no third-party plugin, ``PLUGRAD_PLUGINS=a,b`` loads only those (autoload off or on),
 ``PLUGRAD_BLOCK_PLUGINS=a,b`` never loads those, ``PLUGRAD_STRICT_PLUGINS=1`` makes plugin
 failures and clashes errors.  plugrad's own op families always load.
+
+Fake plugins for tests (``fake_plugin``, ``failing_source``, ``plugin_source``) live in
+``plugrad.testing``.
 """
 
 from plugrad.registry._errors import PluginLoadError as PluginLoadError
@@ -18,9 +21,6 @@ from plugrad.registry._records import PluginRecord as PluginRecord
 from plugrad.registry._records import PluginStatus as PluginStatus
 from plugrad.registry._settings import LoadSettings as LoadSettings
 from plugrad.registry._sources import PluginSource as PluginSource
-from plugrad.registry._sources import failing_source as failing_source
-from plugrad.registry._sources import fake_plugin as fake_plugin
-from plugrad.registry._sources import plugin_source as plugin_source
 from plugrad.registry._table import Registry as Registry
 from plugrad.registry._table import active_registry as active_registry
 from plugrad.registry._table import describe_op as describe_op
@@ -55,10 +55,7 @@ __all__ = [
     "UnknownOpError",
     "active_registry",
     "describe_op",
-    "failing_source",
-    "fake_plugin",
     "ops",
-    "plugin_source",
     "plugins",
     "refresh",
     "resolve",

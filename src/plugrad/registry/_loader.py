@@ -7,132 +7,82 @@ its origin.
 
 from __future__ import annotations
 
-import inspect
 import warnings
 from types import ModuleType, SimpleNamespace
 from typing import TYPE_CHECKING
 
 import pluggy
 
-from plugrad.plugin import PROJECT, OpSpec, PluginSpec, SampleFactory
+from plugrad.plugin import PROJECT, PluginSpec
 from plugrad.registry._errors import PluginLoadError, PluginWarning, RegistrationError
 from plugrad.registry._records import OpRecord, Origin, PluginRecord
 from plugrad.registry._settings import BLOCK_ENV, STRICT_ENV
 from plugrad.registry._sources import PluginSource
 
 if TYPE_CHECKING:
-    from plugrad.core.function import AnyFunction
+    from plugrad.typing import AnyFunction
 
 
 class CollectingRegistrar:
-    """The ``Registrar`` a plugin receives: validates each op and keeps it with its origin."""
+    """The ``Registrar`` a plugin receives: checks each op class and keeps it with its origin."""
 
     def __init__(self, origin: Origin) -> None:
         self.origin = origin
         self.records: list[OpRecord] = []
 
-    def register(
-        self,
-        name: str,
-        function: type[AnyFunction],
-        *,
-        arity: int,
-        description: str,
-        samples: SampleFactory | None = None,
-        double_backward: bool = True,
-        override: bool = False,
-        priority: int = 0,
-    ) -> None:
-        # The annotations bind typed plugins only; untyped ones reach here too, so check.
-        self._check_name(name)
-        self._check_function(name, function)
-        self._check_arity(name, function, arity)
-        self._check_metadata(name, description, samples, double_backward, override, priority)
-        if any(record.name == name for record in self.records):
-            raise RegistrationError(f"{self.origin} registers op {name!r} twice")
-        spec = OpSpec(
-            name=name,
-            function=function,
-            arity=arity,
-            description=description,
-            samples=samples,
-            double_backward=double_backward,
-            override=override,
-            priority=priority,
-        )
-        self.records.append(OpRecord(spec, self.origin))
+    def register(self, *functions: type[AnyFunction]) -> None:
+        for function in functions:
+            self._register_one(function)
 
-    def _check_name(self, name: object) -> None:
-        # ``name`` or ``namespace.name``: a namespace keeps a plugin's names clear of others'.
-        if not isinstance(name, str) or not all(part.isidentifier() for part in name.split(".")):
+    def register_module(self, module: str) -> None:
+        import sys
+
+        found = sys.modules.get(module) if isinstance(module, str) else None  # type: ignore[redundant-expr]  # untyped plugins pass anything
+        if found is None:
             raise RegistrationError(
-                f"{self.origin}: op name {name!r} must be an identifier, optionally with a "
-                "namespace ('special.erf')"
+                f"{self.origin}: register_module({module!r}) takes the name of an imported "
+                "module (write registrar.register_module(__name__))"
             )
+        from plugrad.core.function import Function
 
-    def _check_function(self, name: str, function: object) -> None:
-        # Imported here: the registry must not import the core at load time (the core's
-        # operators import the op modules, which import the registry).
+        ops = [
+            value
+            for value in vars(found).values()
+            if isinstance(value, type)
+            and issubclass(value, Function)
+            and value.__module__ == module
+            and value.op_name is not None
+        ]
+        if not ops:
+            raise RegistrationError(
+                f"{self.origin}: module {module!r} defines no op class with a name; declare "
+                "one as class MyOp(Function[Array], name='my_op')"
+            )
+        self.register(*ops)
+
+    def _register_one(self, function: object) -> None:
+        # Imported here: the registry is loaded lazily, after the core.
         from plugrad.core.function import Function
 
         if not (isinstance(function, type) and issubclass(function, Function)):
             raise RegistrationError(
-                f"{self.origin}: op {name!r} must be a plugrad.Function subclass, "
+                f"{self.origin}: register() takes plugrad.Function subclasses, "
                 f"got {function!r} ({type(function).__name__})"
             )
-        if not (function.has_array_backward or function.has_graph_backward):
+        if function.op_name is None:
             raise RegistrationError(
-                f"{self.origin}: op {name!r} ({function.__name__}) defines neither "
-                "backward_array() nor backward(); an op must be differentiable"
+                f"{self.origin}: {function.__qualname__} declares no op name; write "
+                f"class {function.__name__}(Function[...], name='...')"
             )
-
-    def _check_arity(self, name: str, function: type[AnyFunction], arity: object) -> None:
-        if not isinstance(arity, int) or isinstance(arity, bool) or arity < -1:
+        if not (function.has_vjp or function.has_vjp_array or function.has_backward):
             raise RegistrationError(
-                f"{self.origin}: op {name!r} has arity {arity!r}; use the number of inputs, "
-                "or -1 for a variadic op"
+                f"{self.origin}: op {function.op_name!r} ({function.__name__}) defines no "
+                "derivative (vjp, or DeZero's backward); an op must be differentiable"
             )
-        declared = _forward_arity(function)
-        if arity != -1 and declared is not None and declared != arity:
-            raise RegistrationError(
-                f"{self.origin}: op {name!r} is registered with arity={arity}, but "
-                f"{function.__name__}.forward takes {declared} input(s)"
-            )
-
-    def _check_metadata(
-        self,
-        name: str,
-        description: object,
-        samples: object,
-        double_backward: object,
-        override: object,
-        priority: object,
-    ) -> None:
-        problems = []
-        if not isinstance(description, str):
-            problems.append(f"description must be a str, got {type(description).__name__}")
-        if samples is not None and not callable(samples):
-            problems.append("samples must be a function rng -> list[Sample], or None")
-        if not isinstance(double_backward, bool):
-            problems.append("double_backward must be a bool")
-        if not isinstance(override, bool):
-            problems.append("override must be a bool")
-        if not isinstance(priority, int) or isinstance(priority, bool):
-            problems.append("priority must be an int")
-        if problems:
-            raise RegistrationError(f"{self.origin}: op {name!r}: " + "; ".join(problems))
-
-
-def _forward_arity(function: type[AnyFunction]) -> int | None:
-    """The number of inputs ``forward`` takes, or None if it is variadic or unreadable."""
-    try:
-        parameters = list(inspect.signature(function.forward).parameters.values())[1:]
-    except (TypeError, ValueError):
-        return None
-    positional = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
-    if any(p.kind is inspect.Parameter.VAR_POSITIONAL for p in parameters):
-        return None
-    return sum(1 for p in parameters if p.kind in positional)
+        spec = function.spec()
+        if any(record.name == spec.name for record in self.records):
+            raise RegistrationError(f"{self.origin} registers op {spec.name!r} twice")
+        self.records.append(OpRecord(spec, self.origin))
 
 
 def load_plugin(source: PluginSource, *, strict: bool) -> tuple[PluginRecord, list[OpRecord]]:

@@ -7,7 +7,11 @@ from plugrad.registry._table import Registry
 
 
 def format_plugins(registry: Registry, *, verbose: bool = False) -> str:
-    """Each plugin (distribution, version, entry point, status, ops), then the clashes."""
+    """Each plugin (distribution, version, entry point, status, ops), then the clashes.
+
+    ``verbose`` adds failed plugins' full tracebacks and each op's description (the first
+    line of its class docstring).
+    """
     lines: list[str] = []
     plugins = registry.plugin_records()
     for plugin in plugins:
@@ -34,19 +38,21 @@ def _plugin_lines(registry: Registry, plugin: PluginRecord, *, verbose: bool) ->
         reason = plugin.reason if verbose else plugin.reason.splitlines()[-1]
         lines.extend(f"    {line}" for line in reason.splitlines())
     for name in plugin.ops:
-        lines.append(f"    {_op_line(registry, name, plugin)}")
+        lines.extend(_op_lines(registry, name, plugin, verbose=verbose))
     return lines
 
 
-def _op_line(registry: Registry, name: str, plugin: PluginRecord) -> str:
+def _op_lines(registry: Registry, name: str, plugin: PluginRecord, *, verbose: bool) -> list[str]:
     record = registry.records.get(name)
     if record is None:
-        return f"{name}  (unusable: clash, see below)"
+        return [f"    {name}  (unusable: clash, see below)"]
     if record.origin != plugin.origin:
-        return (
-            f"{name}  (shadowed by {record.origin.entry_point!r} of {record.origin.distribution})"
-        )
-    return f"{name}  {_details(record)}"
+        origin = record.origin
+        return [f"    {name}  (shadowed by {origin.entry_point!r} of {origin.distribution})"]
+    lines = [f"    {name}  {_details(record)}"]
+    if verbose:
+        lines.append(f"        {record.spec.description}")
+    return lines
 
 
 def _details(record: OpRecord) -> str:

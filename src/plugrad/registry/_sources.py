@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from types import ModuleType
 from typing import TYPE_CHECKING
 
-from plugrad.plugin import ENTRY_POINT_GROUP, Registrar, hookimpl
+from plugrad.plugin import ENTRY_POINT_GROUP
 from plugrad.registry._records import Origin
 
 if TYPE_CHECKING:
@@ -54,35 +54,15 @@ def plugin_source(
 ) -> PluginSource:
     """A fake entry point for ``plugin`` (a module or any object with the hook).
 
-    For tests: the plugin goes through the same loading, validation and clash settlement as an
-    installed one, without installing anything.  ``name`` defaults to the module's or class's
-    name.
+    The registry wraps plain plugin objects with this; tests use it through
+    ``plugrad.testing.plugin_source``.  The plugin goes through the same loading, validation
+    and clash settlement as an installed one, without installing anything.  ``name``
+    defaults to the module's or class's name.
     """
     label = name or _default_name(plugin)
     value = plugin.__name__ if isinstance(plugin, ModuleType) else f"<{type(plugin).__name__}>"
     origin = Origin(entry_point=label, value=value, distribution=distribution, version=version)
     return PluginSource(origin, lambda: plugin)
-
-
-def failing_source(
-    error: BaseException,
-    *,
-    name: str,
-    distribution: str = "<test>",
-    version: str = "0",
-) -> PluginSource:
-    """A fake entry point whose import raises ``error`` (to test how failures are handled)."""
-
-    def load() -> object:
-        raise error
-
-    origin = Origin(
-        entry_point=name,
-        value=f"<raises {type(error).__name__}>",
-        distribution=distribution,
-        version=version,
-    )
-    return PluginSource(origin, load)
 
 
 def _default_name(plugin: object) -> str:
@@ -117,34 +97,3 @@ def as_sources(items: Iterable[object]) -> list[PluginSource]:
         else:
             sources.append(plugin_source(item))
     return sources
-
-
-def fake_plugin(
-    register: Callable[[Registrar], None],
-    *,
-    name: str,
-    distribution: str = "<test>",
-    version: str = "0",
-) -> PluginSource:
-    """A fake entry point whose hook runs ``register(registrar)``: a plugin in one line.
-
-    For tests of registration itself (clashes, overrides, faults)::
-
-        source = fake_plugin(lambda r: r.register("scale", Scale, arity=1, description="2x"),
-                             name="scale", distribution="scale-ops", version="1.0")
-        with use_registry(Registry([source])): ...
-    """
-    return plugin_source(
-        _HookPlugin(register), name=name, distribution=distribution, version=version
-    )
-
-
-class _HookPlugin:
-    """A plugin object whose hook calls a plain function."""
-
-    def __init__(self, register: Callable[[Registrar], None]) -> None:
-        self._register = register
-
-    @hookimpl
-    def plugrad_register_ops(self, registrar: Registrar) -> None:
-        self._register(registrar)

@@ -1,18 +1,23 @@
 """The op table: a plain dict of classes, filled once by discovery.
 
-Typed wrappers call ``resolve(name, DefaultClass)`` on every op call; its fast path is one dict
-lookup.  Discovery happens on the first lookup, not during ``import plugrad``; it runs once and
-is cached until ``refresh()``.
+Typed wrappers call ``resolve(DefaultClass)`` on every op call; its fast path is one dict
+lookup, keyed by the class plugrad (or the plugin) ships.  Discovery happens on the first
+lookup, not during ``import plugrad``; it runs once and is cached until ``refresh()``.  The
+registry in effect is held in a context variable, so ``use_registry`` changes it for the
+current thread (or asyncio task) only.
 """
 
 from __future__ import annotations
 
 import threading
 import warnings
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, TypeVar
+from contextvars import ContextVar
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Final, TypeVar
 
+from plugrad.core.describe import set_label
 from plugrad.registry._errors import PluginWarning, RegistrationError, RegistryError, UnknownOpError
 from plugrad.registry._loader import load_plugin
 from plugrad.registry._merge import merge
@@ -28,7 +33,7 @@ from plugrad.registry._settings import (
 from plugrad.registry._sources import PluginSource, as_sources, installed_sources
 
 if TYPE_CHECKING:
-    from plugrad.core.function import AnyFunction
+    from plugrad.typing import AnyFunction
 
 F = TypeVar("F", bound="AnyFunction")
 
@@ -38,8 +43,9 @@ class Registry:
 
     ``Registry()`` discovers the installed entry points and reads the ``PLUGRAD_*`` knobs.
     For tests, ``Registry(sources)`` takes entry points, ``PluginSource``s (see
-    ``plugin_source``) or plain plugin objects, and ``Registry.from_plugins(...)`` adds
-    plugrad's own ops to them; pass ``settings`` to fix the knobs instead of reading them.
+    ``plugrad.testing.fake_plugin``) or plain plugin objects, and
+    ``Registry.from_plugins(...)`` adds plugrad's own ops to them; pass ``settings`` to fix
+    the knobs instead of reading them.
     """
 
     def __init__(
@@ -79,12 +85,15 @@ class Registry:
         return registry
 
     def _reset(self) -> None:
-        self.classes: dict[str, type[AnyFunction]] = {}
-        self.records: dict[str, OpRecord] = {}
-        self.shadowed: dict[str, list[OpRecord]] = {}
-        self.plugins: list[PluginRecord] = []
-        self.clashes: list[Clash] = []
-        self.loaded = False
+        # Read-only views for everyone else; discovery replaces them whole.
+        self.classes: Mapping[str, type[AnyFunction]] = MappingProxyType({})
+        self.records: Mapping[str, OpRecord] = MappingProxyType({})
+        self.shadowed: Mapping[str, tuple[OpRecord, ...]] = MappingProxyType({})
+        self.plugins: tuple[PluginRecord, ...] = ()
+        self.clashes: tuple[Clash, ...] = ()
+        self.loaded: bool = False
+        # resolve()'s table: every registered class (winner or shadowed) -> its name's winner.
+        self._winners: dict[type[AnyFunction], type[AnyFunction]] = {}
 
     # -- discovery ----------------------------------------------------------------------------
 
@@ -136,9 +145,16 @@ class Registry:
             records.extend(found)
         winners, shadowed, clashes = merge(records, strict=settings.strict)
         # Published together at the end: a strict-mode error leaves the registry unloaded.
-        self.records, self.shadowed, self.clashes = winners, shadowed, clashes
-        self.plugins = plugins
-        self.classes = {name: record.spec.function for name, record in winners.items()}
+        self.records = MappingProxyType(winners)
+        self.shadowed = MappingProxyType({k: tuple(v) for k, v in shadowed.items()})
+        self.clashes = tuple(clashes)
+        self.plugins = tuple(plugins)
+        self.classes = MappingProxyType(
+            {name: record.spec.function for name, record in winners.items()}
+        )
+        self._winners = _winner_table(records, winners)
+        for record in records:
+            set_label(record.spec.function, self.describe(record.spec.function))
         self.loaded = True
 
     # -- lookup -------------------------------------------------------------------------------
@@ -268,41 +284,67 @@ def _complain(message: str, *, strict: bool) -> None:
     warnings.warn(message, PluginWarning, stacklevel=4)
 
 
-_active = Registry()
+def _winner_table(
+    records: list[OpRecord], winners: Mapping[str, OpRecord]
+) -> dict[type[AnyFunction], type[AnyFunction]]:
+    """Each registered class -> the class that won its name (itself, or an override)."""
+    table: dict[type[AnyFunction], type[AnyFunction]] = {}
+    for record in records:
+        winner = winners.get(record.name)
+        if winner is not None:
+            table[record.spec.function] = winner.spec.function
+    return table
+
+
+_default: Final = Registry()
+_active: Final[ContextVar[Registry]] = ContextVar("plugrad_registry", default=_default)
 
 
 def active_registry() -> Registry:
-    """The registry ops are resolved from."""
-    return _active
+    """The registry ops are resolved from (in this thread or task)."""
+    return _active.get()
 
 
 def refresh() -> None:
     """Discover the installed plugins again, re-reading the ``PLUGRAD_*`` knobs."""
-    _active.refresh()
+    _active.get().refresh()
 
 
-def resolve(name: str, expected: type[F]) -> type[F]:
-    """The class registered as ``name`` (typed as ``expected``, the class plugrad ships)."""
-    cls = _active.classes.get(name)
-    if cls is None:
-        cls = _active.get(name)
+def resolve(cls: type[F]) -> type[F]:
+    """The class in use for ``cls``'s op name: ``cls`` itself, or a plugin's override of it."""
+    winner = _active.get()._winners.get(cls)
+    if winner is None:
+        winner = _resolve_slowly(cls)
     # Not typing.cast: this runs on every op call, and cast is a function call.
-    return cls  # type: ignore[return-value]  # registration checked it is a Function class
+    return winner  # type: ignore[return-value]  # registration checked it is a Function class
+
+
+def _resolve_slowly(cls: type[AnyFunction]) -> type[AnyFunction]:
+    """First lookup (discovery), or a class the registry does not know under that name."""
+    registry = _active.get()
+    registry.load()
+    winner = registry._winners.get(cls)
+    if winner is not None:
+        return winner
+    name = cls.op_name
+    if name is None:
+        raise UnknownOpError(
+            f"{cls.__qualname__} declares no op name, so the registry cannot resolve it"
+        )
+    return registry.get(name)
 
 
 @contextmanager
 def use_registry(registry: Registry) -> Iterator[Registry]:
-    """Resolve ops from ``registry`` inside the block (an isolated registry for tests)."""
-    global _active
-    previous = _active
-    _active = registry
+    """Resolve ops from ``registry`` inside the block, in this thread or task only (for tests)."""
+    registry.load()
+    token = _active.set(registry)
     try:
-        registry.load()
         yield registry
     finally:
-        _active = previous
+        _active.reset(token)
 
 
 def describe_op(cls: type[AnyFunction]) -> str:
-    """``op 'add' (Add) from plugin 'arithmetic' (plugrad 0.1.0, ...)``, for error messages."""
-    return _active.describe(cls)
+    """``op 'add' (Add) from plugin 'arithmetic' (plugrad 0.2.0, ...)``, for error messages."""
+    return _active.get().describe(cls)

@@ -1,14 +1,16 @@
 """``check_op``: everything the kit checks about one op, sample by sample.
 
-For each sample, in float64: the forward against the sample's reference; inputs (and the
-output gradients handed to backward) are not mutated; backward returns one gradient per input
-with the input's shape and dtype, in both forms, and the two forms agree; the gradient matches
-central differences along random directions (and element by element for small inputs); and,
-where the op declares ``double_backward``, the gradient of <backward(w), u> matches central
-differences of the first-order gradient.  An op that declares it does not read its inputs'
-(or outputs') values in backward (``retains_inputs`` / ``retains_outputs`` False) must give
-the same gradients with its inputs replaced by NaN-filled stand-ins (and its outputs dropped).
-Then in float32: outputs and gradients stay float32.
+For each sample, in float64: forward leaves its inputs alone and matches the sample's reference
+(computed from a pristine copy of the inputs); the derivative rule, called as the engine calls
+it for first order, leaves the gradients it is handed (and any retained outputs) alone and
+returns one gradient per input with the input's shape and dtype; the one rule gives the same
+first-order gradients on the array path (``y.backward()``) and on the Variable path
+(``y.backward(create_graph=True)``); those match central differences along random directions
+(and element by element for small inputs); and, where the op declares ``double_backward``,
+the gradient of <grad(w), u> matches central differences of the first-order gradient.  An op
+that declares ``retains_inputs = False`` must give the same gradients when its rule is handed
+NaN-filled inputs (an op that does not retain its outputs is never handed them, so there is
+nothing to check).  Then in float32: outputs and gradients, on both paths, stay float32.
 Inputs that are not floating (labels, indices) go in as constants and are not differentiated.
 """
 
@@ -20,17 +22,18 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from plugrad._typing import Array
 from plugrad.core.config import no_grad, using_config
 from plugrad.core.function import Function
+from plugrad.core.spec import VARIADIC, forward_arity
 from plugrad.core.variable import Variable
 from plugrad.plugin import Sample, SampleFactory
 from plugrad.registry import OpRecord, Registry, active_registry
 from plugrad.testing import _numeric
 from plugrad.testing._errors import OpCheckError
+from plugrad.typing import Array, V
 
 if TYPE_CHECKING:
-    from plugrad.core.function import AnyFunction
+    from plugrad.typing import AnyFunction
 
 # Inputs up to this many elements in all also get an element-by-element gradient check.
 _ELEMENTWISE_LIMIT = 32
@@ -45,6 +48,8 @@ class Tolerances:
     eps: float = 1e-6  # central-difference step
     forward_rtol: float = 1e-6  # forward vs the sample's reference
     forward_atol: float = 1e-9
+    paths_rtol: float = 1e-6  # the array path vs the Variable path (the same arithmetic)
+    paths_atol: float = 1e-9
 
 
 @dataclass(frozen=True)
@@ -69,19 +74,19 @@ def check_op(
 ) -> None:
     """Run every check on ``op`` (a registered name, an op class, or a registry record).
 
-    ``samples`` defaults to the ones the op was registered with; ``double_backward`` to what
-    it declared (True for an unregistered class that has a differentiable ``backward``).
+    ``samples`` defaults to the ones the op declared; ``double_backward`` to what it declared
+    (for a class without a name: True if it has a rule the engine can differentiate).
     Raises ``OpCheckError`` (an ``AssertionError``) naming the op, the check and the values.
     """
-    target, registered = _target(op, registry or active_registry(), double_backward)
+    target, declared = _target(op, registry or active_registry(), double_backward)
     rng = np.random.default_rng(seed)
-    chosen = samples if samples is not None else registered
+    chosen = samples if samples is not None else declared
     if chosen is None:
         raise OpCheckError(
             target.label,
             "samples",
             "",
-            "no samples: register the op with samples=... or pass samples to check_op",
+            "no samples: declare the op with samples=... or pass samples to check_op",
         )
     drawn = list(chosen(rng) if callable(chosen) else chosen)
     if not drawn:
@@ -111,8 +116,36 @@ def _target(
         raise TypeError(
             f"check_op takes an op name, a Function subclass or an OpRecord, got {op!r}"
         )
-    declared = cls.has_graph_backward if double_backward is None else double_backward
-    return Target(f"op {cls.__name__} (unregistered)", cls, -1, declared), None
+    if cls.op_name is not None:  # declared, but not in this registry
+        spec = cls.spec()
+        declared = spec.double_backward if double_backward is None else double_backward
+        label = f"op {spec.name!r} ({cls.__name__}, unregistered)"
+        return Target(label, cls, spec.arity, declared), spec.samples
+    if double_backward is None:
+        double_backward = _has_variable_rule(cls)
+    return Target(
+        f"op {cls.__name__} (unregistered)", cls, forward_arity(cls), double_backward
+    ), None
+
+
+def _has_variable_rule(cls: type[AnyFunction]) -> bool:
+    """Whether the engine can run the op's derivative on Variables (create_graph=True)."""
+    return cls.has_vjp or cls.has_backward
+
+
+@dataclass(frozen=True)
+class _Run:
+    """One call of the op: what it was handed and what it gave."""
+
+    func: AnyFunction
+    given: tuple[Array, ...]  # the inputs asked for, never handed to the op
+    arrays: tuple[Array, ...]  # the copies of them that the op got
+    leaves: tuple[Variable | None, ...]  # the Variable made of each floating input
+    outputs: tuple[Variable, ...]
+
+    @property
+    def ys(self) -> tuple[Array, ...]:
+        return tuple(y.data for y in self.outputs)
 
 
 class _SampleCheck:
@@ -131,7 +164,8 @@ class _SampleCheck:
         self.rng = rng
         self.tol = tol
         self.directions = directions
-        # Floating inputs are checked in float64 whatever the sample gave.
+        # Floating inputs are checked in float64 whatever the sample gave.  These arrays are
+        # never handed to the op (``call`` copies them), so they stay pristine.
         self.xs = tuple(
             x.astype(np.float64) if _numeric.is_floating(x) else x.copy()
             for x in (np.asarray(x) for x in sample.inputs)
@@ -151,19 +185,18 @@ class _SampleCheck:
 
     def run_checks(self) -> None:
         self.check_arity()
-        func, outputs = self.call(self.xs)
-        ys = tuple(y.data for y in outputs)
-        self.check_output_dtypes(ys, np.dtype(np.float64))
-        self.check_reference(ys)
-        self.check_unchanged(self.xs, "forward")
-        ws = tuple(self.random_like(y) for y in ys)
-        gxs = self.first_order(func, ws)
+        run = self.call(self.xs)
+        self.check_unchanged(run, "forward")
+        self.check_output_dtypes(run.ys, np.dtype(np.float64))
+        self.check_reference(run.ys)
+        ws = tuple(self.random_like(y) for y in run.ys)
+        gxs = self.rule_gradients(run, ws)
+        self.check_paths(ws)
         self.check_gradient(ws, gxs)
         self.check_retention(ws, gxs)
         if self.target.double_backward:
             self.check_double_backward(ws)
         self.check_float32()
-        del outputs  # the outputs stay alive until here: backward reads them
 
     # -- calling the op -----------------------------------------------------------------------
 
@@ -176,11 +209,16 @@ class _SampleCheck:
             )
         return func
 
-    def call(self, xs: Sequence[Array]) -> tuple[AnyFunction, tuple[Variable, ...]]:
-        """Run the op on ``xs``, floating inputs as Variables, the rest as constants."""
+    def call(self, xs: Sequence[Array]) -> _Run:
+        """Run the op on copies of ``xs``, floating inputs as Variables, the rest as constants."""
+        given = tuple(xs)
+        arrays = tuple(x.copy() for x in given)
+        leaves = tuple(
+            Variable(x) if f else None for x, f in zip(arrays, self.floating, strict=True)
+        )
+        inputs = [x if v is None else v for x, v in zip(arrays, leaves, strict=True)]
         func = self.make()
-        inputs = [Variable(x) if f else x for x, f in zip(xs, self.floating, strict=True)]
-        return func, func.apply(*inputs)
+        return _Run(func, given, arrays, leaves, func.apply(*inputs))
 
     def forward_arrays(self, xs: Sequence[Array]) -> tuple[Array, ...]:
         ys = self.make().forward(*xs)
@@ -197,14 +235,23 @@ class _SampleCheck:
             for x, f in zip(self.xs, self.floating, strict=True)
         ]
 
+    def backprop(
+        self, xs: Sequence[Array], ws: Sequence[Array], *, create_graph: bool
+    ) -> tuple[_Run, list[Variable | None]]:
+        """The engine's gradients of <w, op(xs)>: ``backward()`` or with ``create_graph``."""
+        run = self.call(xs)
+        weights = [w if _numeric.is_floating(w) else None for w in ws]
+        _Projection(weights)(*run.outputs).backward(create_graph=create_graph)
+        return run, [None if v is None else v.grad for v in run.leaves]
+
     # -- forward ------------------------------------------------------------------------------
 
     def check_arity(self) -> None:
         arity = self.target.arity
-        if arity != -1 and len(self.xs) != arity:
+        if arity != VARIADIC and len(self.xs) != arity:
             raise self.fail(
                 "arity",
-                f"the op is registered with arity={arity}, the sample has {len(self.xs)} input(s)",
+                f"the op's forward takes {arity} input(s), the sample has {len(self.xs)}",
             )
 
     def check_output_dtypes(self, ys: Sequence[Array], expected: np.dtype[np.floating]) -> None:
@@ -236,36 +283,32 @@ class _SampleCheck:
             if not np.allclose(y, want, rtol=self.tol.forward_rtol, atol=self.tol.forward_atol):
                 raise self.fail("forward", f"output {index}:\n{y}\nreference:\n{want}")
 
-    def check_unchanged(self, xs: Sequence[Array], when: str) -> None:
-        for index, (x, original) in enumerate(zip(xs, self.sample.inputs, strict=True)):
-            if not np.array_equal(x, np.asarray(original, dtype=x.dtype), equal_nan=True):
+    def check_unchanged(self, run: _Run, when: str) -> None:
+        for index, (x, original) in enumerate(zip(run.arrays, run.given, strict=True)):
+            if x.dtype != original.dtype or not np.array_equal(x, original, equal_nan=True):
                 raise self.fail(
-                    "mutation",
-                    f"{when} changed input {index} in place:\nnow {x}\nwas {np.asarray(original)}",
+                    "mutation", f"{when} changed input {index} in place:\nnow {x}\nwas {original}"
                 )
 
     # -- first order --------------------------------------------------------------------------
 
-    def first_order(self, func: AnyFunction, ws: tuple[Array, ...]) -> list[Array | None]:
-        """Both backward forms, checked for arity, shape, dtype, agreement, no mutation."""
-        kept = [w.copy() for w in ws]
-        array_grads = graph_grads = None
-        if func.has_array_backward:
-            array_grads = self.gradients("backward_array", func.backward_array(*ws), self.xs)
-        if func.has_graph_backward:
-            with no_grad():
-                raw = func.backward(*[Variable(w) for w in ws])
-            graph_grads = self.gradients("backward", raw, self.xs)
-        for index, (w, before) in enumerate(zip(ws, kept, strict=True)):
+    def rule_gradients(self, run: _Run, ws: tuple[Array, ...]) -> list[Array | None]:
+        """The rule called as the engine's array path calls it, checked for arity, type, shape
+        and dtype; neither the gradients it is handed nor the inputs and retained outputs it
+        reads may change."""
+        func = run.func
+        kept_ws = [w.copy() for w in ws]
+        kept_ys = [y.copy() for y in run.ys]
+        form, raw = _array_rule(func, [x.data for x in func.inputs], run.ys, ws)
+        for index, (w, before) in enumerate(zip(ws, kept_ws, strict=True)):
             if not np.array_equal(w, before, equal_nan=True):
-                raise self.fail("mutation", f"backward changed output gradient {index} in place")
-        self.check_unchanged(self.xs, "backward")
-        if array_grads is not None and graph_grads is not None:
-            self.check_forms_agree(array_grads, graph_grads)
-        grads = array_grads if array_grads is not None else graph_grads
-        if grads is None:
-            raise self.fail("backward", "the op defines neither backward_array() nor backward()")
-        return grads
+                raise self.fail("mutation", f"{form} changed output gradient {index} in place")
+        self.check_unchanged(run, form)
+        if func.retains_outputs:
+            for index, (y, before) in enumerate(zip(run.ys, kept_ys, strict=True)):
+                if not np.array_equal(y, before, equal_nan=True):
+                    raise self.fail("mutation", f"{form} changed output {index} in place")
+        return self.gradients(form, raw, run.arrays)
 
     def gradients(self, form: str, raw: object, xs: Sequence[Array]) -> list[Array | None]:
         gxs = raw if isinstance(raw, tuple) else (raw,)
@@ -285,7 +328,7 @@ class _SampleCheck:
                 raise self.fail(
                     "backward_type",
                     f"{form} returned {type(gx).__name__} for input {index}; "
-                    "return an array (backward: a Variable) for every floating input",
+                    "return an array (a Variable on the Variable path) for every floating input",
                 )
             if data.shape != x.shape:
                 raise self.fail(
@@ -300,48 +343,69 @@ class _SampleCheck:
             out.append(data)
         return out
 
-    def check_forms_agree(
-        self, array_grads: list[Array | None], graph_grads: list[Array | None]
-    ) -> None:
-        pairs = zip(array_grads, graph_grads, strict=True)
-        for index, (a, g) in enumerate(pairs):
-            if a is not None and g is not None and not np.allclose(a, g, rtol=1e-6, atol=1e-9):
+    def check_paths(self, ws: tuple[Array, ...]) -> None:
+        """``backward()`` (rule on arrays) and ``backward(create_graph=True)`` (on Variables)
+        must agree: they are one rule, run on two kinds of values."""
+        if not _has_variable_rule(self.target.cls):
+            return  # only an array form: create_graph cannot pass through the op at all
+        _, on_arrays = self.backprop(self.xs, ws, create_graph=False)
+        _, on_variables = self.backprop(self.xs, ws, create_graph=True)
+        pairs = zip(self.xs, on_arrays, on_variables, strict=True)
+        for index, (x, a, v) in enumerate(pairs):
+            got_a = _data_or_zeros(a, x)
+            got_v = _data_or_zeros(v, x)
+            if not np.allclose(got_a, got_v, rtol=self.tol.paths_rtol, atol=self.tol.paths_atol):
                 raise self.fail(
-                    "backward_forms",
-                    f"backward_array and backward disagree for input {index}:"
-                    f"\nbackward_array:\n{a}\nbackward:\n{g}",
+                    "backward_paths",
+                    f"input {index} gets different gradients from backward() (the rule on "
+                    f"arrays) and backward(create_graph=True) (the rule on Variables); write "
+                    f"the rule once, with operations that mean the same on both:\n"
+                    f"backward():\n{got_a}\nbackward(create_graph=True):\n{got_v}",
                 )
 
     def check_retention(self, ws: tuple[Array, ...], expected: list[Array | None]) -> None:
-        """What the op says its backward does not read, it must not read."""
+        """An op that says its rule reads only its inputs' shapes and dtypes must not read more.
+
+        The engine may hand such a rule data-free stand-ins; the kit hands it NaNs (zeros for
+        integer inputs), read-only.  Retained outputs are real: they are what the op keeps.
+        """
         cls = self.target.cls
-        if cls.retains_inputs and cls.retains_outputs:
+        if cls.retains_inputs:
             return
-        func, outputs = self.call(self.xs)
-        if not cls.retains_inputs:
-            func.inputs = tuple(_nan_stand_in(x) for x in func.inputs)
-        if not cls.retains_outputs:
-            del outputs  # dropped: backward must manage without them
-        declared = f"retains_inputs={cls.retains_inputs}, retains_outputs={cls.retains_outputs}"
-        try:
-            forms: list[tuple[str, object]] = []
-            if func.has_array_backward:
-                forms.append(("backward_array", func.backward_array(*ws)))
-            if func.has_graph_backward:
-                with no_grad():
-                    forms.append(("backward", func.backward(*[Variable(w) for w in ws])))
-        except Exception as exc:
-            raise self.fail(
-                "retention", f"declares {declared}, but backward fails without them: {exc!r}"
-            ) from exc
-        for form, raw in forms:
-            got = self.gradients(form, raw, self.xs)
+        run = self.call(self.xs)
+        func = run.func
+        nans = [_nan_like(x.data) for x in func.inputs]
+        ys = run.ys if func.retains_outputs else ()
+        attempts: list[tuple[str, Callable[[], object]]] = []
+        if func.has_vjp_array:
+            attempts.append(("vjp_array", lambda: func.vjp_array(*nans, *ys, *ws)))
+        if func.has_vjp:
+            attempts.append(("vjp on arrays", lambda: func.vjp(*nans, *ys, *ws)))
+            attempts.append(
+                (
+                    "vjp on Variables",
+                    lambda: func.vjp(*_variables(nans), *_variables(ys), *_variables(ws)),
+                )
+            )
+        elif func.has_backward:  # DeZero's form reads self.inputs: replace them
+            func.inputs = tuple(_stand_in(x, nan) for x, nan in zip(func.inputs, nans, strict=True))
+            attempts.append(("backward", lambda: func.backward(*_variables(ws))))
+        declared = "retains_inputs=False (its rule reads only the inputs' shapes and dtypes)"
+        for form, attempt in attempts:
+            try:
+                raw = attempt()
+            except Exception as exc:
+                raise self.fail(
+                    "retention",
+                    f"declares {declared}, but {form} fails on NaN-filled inputs: {exc!r}",
+                ) from exc
+            got = self.gradients(form, raw, run.arrays)
             for index, (g, e) in enumerate(zip(got, expected, strict=True)):
                 if g is not None and e is not None and not np.allclose(g, e, rtol=1e-6):
                     raise self.fail(
                         "retention",
-                        f"declares {declared}, but {form} reads them: input {index} gets"
-                        f"\n{g}\ninstead of\n{e}",
+                        f"declares {declared}, but {form} reads their values: input {index} "
+                        f"gets\n{g}\non NaN-filled inputs instead of\n{e}",
                     )
 
     def check_gradient(self, ws: tuple[Array, ...], gxs: list[Array | None]) -> None:
@@ -391,67 +455,40 @@ class _SampleCheck:
     # -- second order -------------------------------------------------------------------------
 
     def check_double_backward(self, ws: tuple[Array, ...]) -> None:
-        if not self.target.cls.has_graph_backward:
+        if not _has_variable_rule(self.target.cls):
             raise self.fail(
                 "double_backward",
-                "registered with double_backward=True, but the op has no "
-                "differentiable backward(); write it, or register double_backward=False",
+                "declared with double_backward=True, but the op has no rule that runs on "
+                "Variables (only vjp_array); write vjp, or declare double_backward=False",
             )
         us = [
             self.random_like(x) if f else None for x, f in zip(self.xs, self.floating, strict=True)
         ]
-        analytic_grads = self.second_order_grads(ws, us)
+        analytic = self.second_order_grads(ws, us)
 
         def psi(xs: Sequence[Array]) -> float:
-            grads = self.first_order_arrays(xs, ws)
+            _, grads = self.backprop(xs, ws, create_graph=False)
             return sum(
-                _numeric.dot(g, u)
+                _numeric.dot(g.data, u)
                 for g, u in zip(grads, us, strict=True)
                 if g is not None and u is not None
             )
 
-        self.check_directions(psi, analytic_grads, "double_backward")
+        self.check_directions(psi, analytic, "double_backward")
 
     def second_order_grads(
         self, ws: tuple[Array, ...], us: Sequence[Array | None]
     ) -> list[Array | None]:
-        """d/dx <backward(w), u>, through the graph ``backward`` records."""
-        from plugrad.ops.arithmetic import Add, Mul
-        from plugrad.ops.reduction import Sum
-
-        func, outputs = self.call(self.xs)
-        raw = func.backward(*[Variable(w) for w in ws])
-        gxs = raw if isinstance(raw, tuple) else (raw,)
-        total: Variable | None = None
-        for gx, u in zip(gxs, us, strict=True):
-            if u is None or gx is None:
-                continue
-            given: object = gx  # a plugin may hand back an array where a Variable belongs
-            g = given if isinstance(given, Variable) else Variable(np.asarray(given))
-            term = Sum()(Mul()(g, u))
-            total = term if total is None else Add()(total, term)
-        if total is None:
-            return [None] * len(self.xs)
-        total.backward()
-        grads: list[Array | None] = []
-        for x, f in zip(func.inputs, self.floating, strict=True):
-            if not f:
-                grads.append(None)
-            else:  # no path from x to the gradient: its second derivative is zero
-                grads.append(x.grad.data if x.grad is not None else np.zeros_like(x.data))
-        del outputs
-        return grads
-
-    def first_order_arrays(self, xs: Sequence[Array], ws: tuple[Array, ...]) -> list[Array | None]:
-        func, outputs = self.call(xs)
-        if func.has_array_backward:
-            raw: object = func.backward_array(*ws)
-        else:
-            with no_grad():
-                raw = func.backward(*[Variable(w) for w in ws])
-        grads = self.gradients("backward", raw, xs)
-        del outputs
-        return grads
+        """d/dx <grad(w), u>, through the graph ``backward(create_graph=True)`` records."""
+        run, firsts = self.backprop(self.xs, ws, create_graph=True)
+        pairs = [(g, u) for g, u in zip(firsts, us, strict=True) if g is not None and u is not None]
+        for leaf in run.leaves:
+            if leaf is not None:
+                leaf.cleargrad()
+        if pairs:
+            _Projection([u for _, u in pairs])(*[g for g, _ in pairs]).backward()
+        # No path from x to the gradient: its second derivative is zero.
+        return [None if v is None else _data_or_zeros(v.grad, v.data) for v in run.leaves]
 
     # -- float32 ------------------------------------------------------------------------------
 
@@ -461,29 +498,84 @@ class _SampleCheck:
         xs32 = [
             x.astype(np.float32) if f else x for x, f in zip(self.xs, self.floating, strict=True)
         ]
-        func, outputs = self.call(xs32)
-        ys = [y.data for y in outputs]
-        self.check_output_dtypes(ys, np.dtype(np.float32))
-        ws = tuple(self.random_like(y) for y in ys)
-        if func.has_array_backward:
-            self.gradients("backward_array", func.backward_array(*ws), xs32)
-        if func.has_graph_backward:
-            with no_grad():
-                raw = func.backward(*[Variable(w) for w in ws])
-            self.gradients("backward", raw, xs32)
-        del outputs
+        run = self.call(xs32)
+        self.check_output_dtypes(run.ys, np.dtype(np.float32))
+        ws = tuple(self.random_like(y) for y in run.ys)
+        self.rule_gradients(run, ws)
+        if not _has_variable_rule(self.target.cls):
+            return
+        _, grads = self.backprop(xs32, ws, create_graph=True)
+        for index, g in enumerate(grads):
+            if g is not None and g.dtype != np.float32:
+                raise self.fail(
+                    "dtype",
+                    f"backward(create_graph=True) gave a {g.dtype} gradient for float32 input "
+                    f"{index}: the rule on Variables must keep a float32 graph float32",
+                )
 
 
-def _nan_stand_in(x: Variable) -> Variable:
-    """``x`` with its data replaced by NaNs (a zero-stride view), its graph place kept."""
-    fill = np.nan if x.data.dtype.kind == "f" else 0
-    stand_in = Variable(np.broadcast_to(np.full((), fill, dtype=x.data.dtype), x.data.shape))
+class _Projection(Function[*tuple[Array, ...]]):
+    """y = sum_i <w_i, x_i>;  dy/dx_i = w_i  (the kit's scalar of an op's outputs)"""
+
+    __slots__ = ("weights",)
+    retains_inputs = False  # the rule reads the weights only
+
+    def __init__(self, weights: Sequence[Array | None]) -> None:
+        self.weights = tuple(weights)
+
+    def forward(self, *xs: Array) -> Array:
+        total = sum(
+            _numeric.dot(w, x) for w, x in zip(self.weights, xs, strict=True) if w is not None
+        )
+        dtypes = [w.dtype for w in self.weights if w is not None]
+        return np.asarray(total, dtype=dtypes[0] if dtypes else np.float64)
+
+    def vjp(self, *args: V) -> tuple[V | None, ...]:
+        gy = args[-1]
+        return tuple(None if w is None else _scaled(gy, w) for w in self.weights)
+
+
+def _scaled(g: V, w: Array) -> V:
+    """g * w for a 0-d ``g``, an ndarray (not a NumPy scalar) on the array path."""
+    if isinstance(g, Variable):
+        return g * w
+    return np.asarray(g * w)
+
+
+def _array_rule(
+    func: AnyFunction, xs: Sequence[Array], ys: Sequence[Array], gys: Sequence[Array]
+) -> tuple[str, object]:
+    """Call the derivative as the engine's first-order path does: (form's name, result)."""
+    outputs = ys if func.retains_outputs else ()
+    if func.has_vjp_array:
+        return "vjp_array", func.vjp_array(*xs, *outputs, *gys)
+    if func.has_vjp:
+        return "vjp", func.vjp(*xs, *outputs, *gys)
+    if func.has_backward:  # DeZero's form, on Variables, reading self.inputs
+        with no_grad():
+            return "backward", func.backward(*_variables(gys))
+    raise NotImplementedError(
+        f"{type(func).__name__} defines no derivative: write vjp (see plugrad.core.function)"
+    )
+
+
+def _variables(arrays: Sequence[Array]) -> list[Variable]:
+    return [Variable(a) for a in arrays]
+
+
+def _data_or_zeros(g: Variable | None, like: Array) -> Array:
+    return np.zeros_like(like) if g is None else g.data
+
+
+def _nan_like(x: Array) -> Array:
+    """A read-only array of ``x``'s shape and dtype, all NaN (zero if not floating)."""
+    fill = np.nan if _numeric.is_floating(x) else 0
+    return np.broadcast_to(np.full((), fill, dtype=x.dtype), x.shape)
+
+
+def _stand_in(x: Variable, data: Array) -> Variable:
+    """``x`` with ``data`` in place of its values, its place in the graph kept."""
+    stand_in = Variable(data)
     stand_in.creator, stand_in.generation = x.creator, x.generation
     stand_in._constant = x._constant
     return stand_in
-
-
-def samples_of(record: OpRecord, seed: int = 0) -> list[Sample]:
-    """The samples an op was registered with (empty if none)."""
-    factory: Callable[[np.random.Generator], Sequence[Sample]] | None = record.spec.samples
-    return [] if factory is None else list(factory(np.random.default_rng(seed)))

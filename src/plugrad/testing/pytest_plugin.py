@@ -65,7 +65,7 @@ def plugrad_registry() -> Iterator[Callable[..., Registry]]:
     """``plugrad_registry(*plugins, builtins=True)``: an isolated registry, active for the test.
 
     Nothing is installed: plugins are modules or objects with a ``plugrad_register_ops`` hook,
-    or ``plugrad.registry.plugin_source(...)`` fakes with a distribution name.
+    or ``plugrad.testing.plugin_source(...)`` / ``fake_plugin(...)`` fakes with a distribution name.
     """
     from contextlib import ExitStack
 

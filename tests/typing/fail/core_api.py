@@ -4,8 +4,8 @@ import numpy as np
 
 import plugrad.functions as F
 from plugrad import Variable
-from plugrad._typing import Array
 from plugrad.functions import add, square
+from plugrad.typing import Array
 
 x = Variable(np.array(2.0))
 

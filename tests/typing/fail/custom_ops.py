@@ -3,7 +3,7 @@
 import numpy as np
 
 from plugrad import Function, Variable
-from plugrad._typing import Array
+from plugrad.typing import Array
 
 
 class SumDiff(Function[Array, Array]):

@@ -6,8 +6,8 @@ import numpy as np
 
 import plugrad.functions as F
 from plugrad import Parameter, Variable, no_grad, test_mode, using_config
-from plugrad._typing import Array
 from plugrad.functions import add, square
+from plugrad.typing import Array
 
 x = Variable(np.array(2.0))
 y = Variable(np.array(3.0))

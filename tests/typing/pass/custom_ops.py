@@ -1,11 +1,15 @@
-"""A user writes ops: the result type follows from the forward signature."""
+"""A user writes ops: the result type follows from the forward signature.
+
+``Cube`` and ``SumDiff`` are written DeZero's way (``backward`` on Variables); ``MulAdd`` with
+the one rule, ``vjp`` (see vjp_ops.py).
+"""
 
 from typing import assert_type
 
 import numpy as np
 
 from plugrad import Function, Variable
-from plugrad._typing import Array
+from plugrad.typing import Array, V
 
 
 class Cube(Function[Array]):
@@ -25,9 +29,8 @@ class MulAdd(Function[Array, Array, Array]):
     def forward(self, x0: Array, x1: Array, x2: Array) -> Array:
         return x0 * x1 + x2
 
-    def backward_array(self, gy: Array) -> tuple[Array, Array, Array]:
-        x0, x1, _ = self.inputs
-        return gy * x1.data, gy * x0.data, gy
+    def vjp(self, x0: V, x1: V, x2: V, gy: V) -> tuple[V, V, V]:
+        return gy * x1, gy * x0, gy
 
 
 class SumDiff(Function[Array, Array]):
@@ -59,3 +62,8 @@ assert_type(d, Variable)
 assert_type(Cube().apply(x), tuple[Variable, ...])
 Cube()(x).backward()
 assert x.grad is not None
+np.testing.assert_allclose(x.grad.data, 3.0 * x.data**2)
+x.cleargrad()
+MulAdd()(x, x, 1.0).backward()
+assert x.grad is not None
+np.testing.assert_allclose(x.grad.data, 2.0 * x.data)

@@ -25,7 +25,7 @@ from plugrad_special.ops import logsumexp as logsumexp
 from plugrad_special.ops import polygamma as polygamma
 from plugrad_special.ops import softplus as softplus
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 __all__ = [
     "Digamma",

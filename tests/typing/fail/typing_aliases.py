@@ -1,0 +1,14 @@
+"""Misuses of the public type aliases in ``plugrad.typing``."""
+
+import numpy as np
+
+from plugrad import Variable
+from plugrad._typing import Array as OldArray  # type: ignore[import-not-found]  # now plugrad.typing
+from plugrad.typing import Array, Operand, Shape, V
+
+shape: Shape = [2, 3]  # type: ignore[assignment]
+operand: Operand = "2.0"  # type: ignore[assignment]
+operand_list: Operand = [1.0, 2.0]  # type: ignore[assignment]
+array: Array = Variable(np.ones(2))  # type: ignore[assignment]
+variable: Variable = np.ones(2)  # type: ignore[assignment]
+rule_value: V = np.ones(2)  # type: ignore[valid-type]  # V belongs in a rule's signature
