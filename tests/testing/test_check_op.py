@@ -71,6 +71,15 @@ class ArrayFormDisagrees(Cube):
         return gy * (3.1 * x * x)
 
 
+class AssignsIntoScalars(Cube):
+    takes_scalars = True  # a false claim: item assignment needs an array
+
+    def forward(self, x: Array) -> Array:
+        y = x.copy()
+        y[...] = x * x * x
+        return y
+
+
 class MutatesInput(Cube):
     def forward(self, x: Array) -> Array:
         x *= 1.0 + 1e-3  # an in-place "optimization"
@@ -220,6 +229,7 @@ def test_integer_inputs_are_not_differentiated() -> None:
         (PathsDisagree, "backward_paths", "backward(create_graph=True)"),
         (ArrayFormDisagrees, "backward_paths", "backward(create_graph=True)"),
         (MutatesInput, "mutation", "forward changed input 0"),
+        (AssignsIntoScalars, "scalars", "forward fails on NumPy scalars"),
         (MutatesGradient, "mutation", "output gradient 0"),
         (MutatesOutput, "mutation", "vjp_array changed output 0"),
         (WrongShape, "backward_shape", "shape () for input 0"),

@@ -69,7 +69,7 @@ def _walk(
     retained: dict[Key, list[Variable]] | None = {} if retain_grad else None
     generation = root.generation
     buckets: dict[int, list[AnyFunction]] = {generation: [root]}
-    queued: set[AnyFunction] = {root}
+    queued: set[AnyFunction] = {root}  # functions of several outputs already waiting
     fast = retained is None and not create_graph  # the common first-order walk
 
     while buckets:
@@ -80,21 +80,35 @@ def _walk(
         for func in bucket:
             inputs = func._inputs
             y = func._y
-            if fast and func.has_array_rule and type(inputs) is not tuple and type(y) is not tuple:
-                # One input, one output, first order: the common case, inline.
+            if fast and func.has_array_rule and type(y) is not tuple:
+                # One output, first order: the common case, inline.
                 gy = pending.pop(func)
-                x: Variable = inputs  # type: ignore[assignment]  # one input: not a tuple
-                if func.retains_outputs:
-                    gx = func.array_rule(x.data, y, gy)
+                if type(inputs) is not tuple:
+                    x: Variable = inputs  # type: ignore[assignment]  # one input: not a tuple
+                    data = x.data
+                    if func.takes_scalars and data.ndim == 0:
+                        data = data[()]
+                    if func.retains_outputs:
+                        gx = func.array_rule(data, y, gy)
+                    else:
+                        gx = func.array_rule(data, gy)
+                    if type(gx) is tuple:
+                        if len(gx) != 1:
+                            raise _gradient_count_error(func, len(gx), 1)
+                        gx = gx[0]
+                    if gx is None or x._constant:
+                        continue
+                    pairs: Any = ((x, gx),)
                 else:
-                    gx = func.array_rule(x.data, gy)
-                if type(gx) is tuple:
-                    if len(gx) != 1:
-                        raise _gradient_count_error(func, len(gx), 1)
-                    gx = gx[0]
-                if gx is None or x._constant:
-                    continue
-                pairs: Any = ((x, gx),)
+                    if len(inputs) == 2 and not func.retains_outputs:
+                        x0, x1 = inputs
+                        gxs = func.array_rule(x0.data, x1.data, gy)
+                    else:
+                        gxs = func.array_rule(*_arrays_of(func), gy)
+                    if type(gxs) is not tuple or len(gxs) != len(inputs):
+                        count = len(gxs) if type(gxs) is tuple else 1
+                        raise _gradient_count_error(func, count, len(inputs))
+                    pairs = zip(inputs, gxs)  # noqa: B905  # lengths checked above
             else:
                 gxs = _run_rule(func, pending, retained, create_graph)
                 xs = func.inputs
@@ -126,19 +140,26 @@ def _walk(
                     continue
                 key = creator if x._index == 0 else (creator, x._index)
                 previous = pending.get(key)
-                pending[key] = gx if previous is None else previous + gx
                 if retained is not None:
                     _remember(retained, key, x)
-                if creator not in queued:
+                if previous is not None:
+                    pending[key] = previous + gx
+                    continue
+                pending[key] = gx
+                # A one-output function waits in a bucket exactly while its gradient is
+                # pending; one of several outputs may already wait through another output.
+                if type(creator._y) is tuple:
+                    if creator in queued:
+                        continue
                     queued.add(creator)
-                    older = creator.generation
-                    if older >= generation:
-                        raise _generation_error(func, creator)
-                    waiting = buckets.get(older)
-                    if waiting is None:
-                        buckets[older] = [creator]
-                    else:
-                        waiting.append(creator)
+                older = creator.generation
+                if older >= generation:
+                    raise _generation_error(func, creator)
+                waiting = buckets.get(older)
+                if waiting is None:
+                    buckets[older] = [creator]
+                else:
+                    waiting.append(creator)
         generation -= 1
 
     # The seed may be an array the caller still holds (a grad they set): no leaf may get it.
@@ -249,10 +270,17 @@ def _accumulate(
 def _graph_rule(func: AnyFunction, gys: tuple[Variable, ...]) -> Any:
     """Run the derivative on Variables, recorded (``create_graph=True``)."""
     if func.has_vjp:
-        outputs: list[Variable] = []
-        if func.retains_outputs:
+        inputs = func._inputs
+        if type(inputs) is not tuple and len(gys) == 1:  # one input, one output: no packing
+            if func.retains_outputs:
+                gxs = func.vjp(inputs, output_variable(func, 0), gys[0])
+            else:
+                gxs = func.vjp(inputs, gys[0])
+        elif func.retains_outputs:
             outputs = [output_variable(func, i) for i in range(func.output_count())]
-        gxs = func.vjp(*func.inputs, *outputs, *gys)
+            gxs = func.vjp(*func.inputs, *outputs, *gys)
+        else:
+            gxs = func.vjp(*func.inputs, *gys)
     elif func.has_backward:
         gxs = func.backward(*gys)
     else:
@@ -260,8 +288,11 @@ def _graph_rule(func: AnyFunction, gys: tuple[Variable, ...]) -> Any:
             f"{describe(func)} has only an array form of its derivative, so "
             "backward(create_graph=True) cannot pass through it (first order works)"
         )
-    if isinstance(gxs, tuple):
-        return tuple([_as_grad_variable(g) for g in gxs])
+    if type(gxs) is tuple:
+        for g in gxs:
+            if g is not None and not isinstance(g, Variable):
+                return tuple([_as_grad_variable(g) for g in gxs])
+        return gxs
     return _as_grad_variable(gxs)
 
 

@@ -56,12 +56,21 @@ class OperatorTable:
     max: Reduction
     min: Reduction
 
-    def __getattr__(self, name: str) -> Any:
-        # Only reached for a slot nobody filled.
+    def __init__(self) -> None:
+        # Until the op layer fills an entry, it raises a clear error.  (Not ``__getattr__``:
+        # a class with one pays for it on every attribute read, and these are read per op.)
+        for name in self.__slots__:
+            setattr(self, name, _missing(name))
+
+
+def _missing(name: str) -> Callable[..., Any]:
+    def unfilled(*args: object) -> Any:
         raise RuntimeError(
             f"Variable's {name!r} operator has no op behind it: plugrad's op layer "
             "(plugrad.ops) was not loaded; import plugrad first"
         )
+
+    return unfilled
 
 
 operators = OperatorTable()

@@ -63,3 +63,28 @@ def binary(
         return out
 
     return samples
+
+
+def ternary(
+    low: float = -2.0,
+    high: float = 2.0,
+    shapes: Sequence[tuple[Shape, Shape, Shape]] = (
+        ((), (), ()),
+        ((2, 3), (2, 3), (2, 3)),
+        ((2, 3), (3,), (2, 1)),  # broadcasting
+    ),
+    make: Callable[[], AnyFunction] | None = None,
+) -> SampleFactory:
+    """Triples of inputs drawn uniformly from ``[low, high)``, broadcasting included."""
+
+    def samples(rng: np.random.Generator) -> list[Sample]:
+        return [
+            Sample(
+                tuple(uniform(rng, shape, low, high) for shape in triple),
+                make=make,
+                label=f"shapes {triple}",
+            )
+            for triple in shapes
+        ]
+
+    return samples

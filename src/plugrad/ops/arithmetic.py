@@ -33,7 +33,7 @@ def _number(x: object, op: str) -> float:
     Integers stay integers (``int_array + 1`` stays an int array) and NumPy scalars become
     Python numbers, which NumPy treats as weakly typed: a float32 array times one stays float32.
     """
-    if type(x) is float:  # the common case first: this runs on every ``x * 0.5``
+    if type(x) is float or type(x) is int:  # the common cases first: this runs per op
         return x
     if isinstance(x, _INTEGERS) and not isinstance(x, _BOOLEANS):
         return int(x)
@@ -59,6 +59,7 @@ class Add(Function[Array, Array], name="add", samples=_samples.binary()):
     """y = x0 + x1;  dy/dx0 = 1, dy/dx1 = 1"""
 
     __slots__ = ()
+    takes_scalars = True  # arithmetic and ufuncs only
     retains_inputs = False  # the rule reads the inputs' shapes only
 
     def forward(self, x0: Array, x1: Array) -> Array:
@@ -79,6 +80,7 @@ class AddConstant(
     """y = x + c  (c a number);  dy/dx = 1"""
 
     __slots__ = ("c",)
+    takes_scalars = True  # arithmetic and ufuncs only
     retains_inputs = False  # the rule reads nothing of the input
 
     def __init__(self, c: float) -> None:
@@ -104,6 +106,7 @@ class Sub(Function[Array, Array], name="sub", samples=_samples.binary()):
     """y = x0 - x1;  dy/dx0 = 1, dy/dx1 = -1"""
 
     __slots__ = ()
+    takes_scalars = True  # arithmetic and ufuncs only
     retains_inputs = False  # the rule reads the inputs' shapes only
 
     def forward(self, x0: Array, x1: Array) -> Array:
@@ -132,6 +135,7 @@ class Mul(Function[Array, Array], name="mul", samples=_samples.binary()):
     """y = x0 * x1;  dy/dx0 = x1, dy/dx1 = x0"""
 
     __slots__ = ()
+    takes_scalars = True  # arithmetic and ufuncs only
 
     def forward(self, x0: Array, x1: Array) -> Array:
         try:
@@ -153,6 +157,7 @@ class MulConstant(
     """y = c * x  (c a number);  dy/dx = c"""
 
     __slots__ = ("c",)
+    takes_scalars = True  # arithmetic and ufuncs only
     retains_inputs = False  # the rule reads nothing of the input
 
     def __init__(self, c: float) -> None:
@@ -184,6 +189,7 @@ class Div(
     """y = x0 / x1;  dy/dx0 = 1 / x1, dy/dx1 = -x0 / x1**2"""
 
     __slots__ = ()
+    takes_scalars = True  # arithmetic and ufuncs only
 
     def forward(self, x0: Array, x1: Array) -> Array:
         try:
@@ -211,6 +217,7 @@ class Neg(Function[Array], name="neg", samples=_samples.unary()):
     """y = -x;  dy/dx = -1"""
 
     __slots__ = ()
+    takes_scalars = True  # arithmetic and ufuncs only
     retains_inputs = False  # the rule reads nothing of the input
 
     def forward(self, x: Array) -> Array:
@@ -229,6 +236,7 @@ class Pow(Function[Array], name="pow", samples=_constant_op_samples(lambda: Pow(
     """y = x ** c  (c a number);  dy/dx = c * x ** (c - 1)"""
 
     __slots__ = ("c",)
+    takes_scalars = True  # arithmetic and ufuncs only
 
     def __init__(self, c: float) -> None:
         self.c = c

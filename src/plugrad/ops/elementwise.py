@@ -8,6 +8,7 @@ from plugrad._arrays import get_array_module
 from plugrad.core.function import Function
 from plugrad.core.variable import Variable, data_of
 from plugrad.ops import _samples
+from plugrad.ops.shape import unbroadcast
 from plugrad.plugin import Registrar, Sample, hookimpl
 from plugrad.registry import resolve
 from plugrad.typing import Array, Operand, V
@@ -17,6 +18,7 @@ class Square(Function[Array], name="square", samples=_samples.unary()):
     """y = x ** 2;  dy/dx = 2x"""
 
     __slots__ = ()
+    takes_scalars = True  # arithmetic and ufuncs only
 
     def forward(self, x: Array) -> Array:
         return x * x
@@ -35,6 +37,7 @@ class Exp(Function[Array], name="exp", samples=_samples.unary()):
     """y = exp(x);  dy/dx = y"""
 
     __slots__ = ()
+    takes_scalars = True  # arithmetic and ufuncs only
     retains_inputs = False  # the rule reads the output, not the input
     retains_outputs = True
 
@@ -55,6 +58,7 @@ class Log(Function[Array], name="log", samples=_samples.unary(0.2, 3.0)):
     """y = log(x);  dy/dx = 1 / x"""
 
     __slots__ = ()
+    takes_scalars = True  # arithmetic and ufuncs only
 
     def forward(self, x: Array) -> Array:
         return get_array_module(x).log(x)  # type: ignore[no-any-return]
@@ -73,6 +77,7 @@ class Sin(Function[Array], name="sin", samples=_samples.unary(-3.0, 3.0)):
     """y = sin(x);  dy/dx = cos(x)"""
 
     __slots__ = ()
+    takes_scalars = True  # arithmetic and ufuncs only
 
     def forward(self, x: Array) -> Array:
         return get_array_module(x).sin(x)  # type: ignore[no-any-return]
@@ -91,6 +96,7 @@ class Cos(Function[Array], name="cos", samples=_samples.unary(-3.0, 3.0)):
     """y = cos(x);  dy/dx = -sin(x)"""
 
     __slots__ = ()
+    takes_scalars = True  # arithmetic and ufuncs only
 
     def forward(self, x: Array) -> Array:
         return get_array_module(x).cos(x)  # type: ignore[no-any-return]
@@ -109,6 +115,7 @@ class Tanh(Function[Array], name="tanh", samples=_samples.unary()):
     """y = tanh(x);  dy/dx = 1 - y ** 2"""
 
     __slots__ = ()
+    takes_scalars = True  # arithmetic and ufuncs only
     retains_inputs = False  # the rule reads the output, not the input
     retains_outputs = True
 
@@ -133,14 +140,44 @@ class TanhGrad(
     """g = gy * (1 - y**2), tanh's derivative from its output;  dg/dgy = 1 - y**2, dg/dy = -2y gy"""
 
     __slots__ = ()
+    takes_scalars = True  # arithmetic and ufuncs only
 
     def forward(self, y: Array, gy: Array) -> Array:
         return gy * (1.0 - y * y)
 
     def vjp(self, y: V, gy: V, gg: V) -> tuple[V | None, V | None]:
-        g_y = gg * gy * y * -2.0 if self.needs_grad(0) else None
+        g_y = ScaledProduct(-2.0).of(y, gy, gg) if self.needs_grad(0) else None
         g_gy = TanhGrad().of(y, gg) if self.needs_grad(1) else None
         return g_y, g_gy
+
+
+class ScaledProduct(
+    Function[Array, Array, Array],
+    name="scaled_product",
+    samples=_samples.ternary(make=lambda: ScaledProduct(-2.0)),
+):
+    """y = c * x0 * x1 * x2  (c a number);  dy/dx0 = c * x1 * x2, and so on
+
+    One op where derivatives of derivatives (tanh's, sigmoid's) would otherwise chain three
+    products; its own derivatives are scaled products again, so higher orders stay small.
+    """
+
+    __slots__ = ("c",)
+    takes_scalars = True  # arithmetic and ufuncs only
+
+    def __init__(self, c: float) -> None:
+        self.c = c
+
+    def forward(self, x0: Array, x1: Array, x2: Array) -> Array:
+        y: Array = x0 * x1 * x2 * self.c
+        return y
+
+    def vjp(self, x0: V, x1: V, x2: V, gy: V) -> tuple[V | None, V | None, V | None]:
+        c = self.c  # each term is a new op: a Function instance is one node of the graph
+        g0 = unbroadcast(ScaledProduct(c).of(gy, x1, x2), x0.shape) if self.needs_grad(0) else None
+        g1 = unbroadcast(ScaledProduct(c).of(gy, x0, x2), x1.shape) if self.needs_grad(1) else None
+        g2 = unbroadcast(ScaledProduct(c).of(gy, x0, x1), x2.shape) if self.needs_grad(2) else None
+        return g0, g1, g2
 
 
 class Clip(Function[Array], name="clip", samples=lambda rng: _clip_samples(rng)):

@@ -10,7 +10,8 @@ first-order gradients on the array path (``y.backward()``) and on the Variable p
 the gradient of <grad(w), u> matches central differences of the first-order gradient.  An op
 that declares ``retains_inputs = False`` must give the same gradients when its rule is handed
 NaN-filled inputs (an op that does not retain its outputs is never handed them, so there is
-nothing to check).  Then in float32: outputs and gradients, on both paths, stay float32.
+nothing to check).  An op that declares ``takes_scalars`` must compute the same from NumPy
+scalars as from 0-d arrays.  Then in float32: outputs and gradients, on both paths, stay float32.
 Inputs that are not floating (labels, indices) go in as constants and are not differentiated.
 """
 
@@ -185,6 +186,7 @@ class _SampleCheck:
 
     def run_checks(self) -> None:
         self.check_arity()
+        self.check_scalars()
         run = self.call(self.xs)
         self.check_unchanged(run, "forward")
         self.check_output_dtypes(run.ys, np.dtype(np.float64))
@@ -261,6 +263,27 @@ class _SampleCheck:
                     "dtype",
                     f"output {index} is {y.dtype} for {expected} inputs; a "
                     f"{expected} graph must stay {expected}",
+                )
+
+    def check_scalars(self) -> None:
+        """An op declaring ``takes_scalars`` computes the same from NumPy scalars as from 0-d
+        arrays: the engine hands it scalars for 0-d values."""
+        if not self.target.cls.takes_scalars or any(x.ndim != 0 for x in self.xs):
+            return
+        from_arrays = self.forward_arrays([x.copy() for x in self.xs])
+        try:
+            from_scalars = self.forward_arrays([x[()] for x in self.xs])
+        except Exception as exc:
+            raise self.fail(
+                "scalars",
+                f"declares takes_scalars = True, but forward fails on NumPy scalars: "
+                f"{type(exc).__name__}: {exc}",
+            ) from exc
+        for index, (y, z) in enumerate(zip(from_arrays, from_scalars, strict=True)):
+            if not np.allclose(y, z, rtol=1e-12, atol=0.0, equal_nan=True):
+                raise self.fail(
+                    "scalars",
+                    f"output {index}: {z!r} from NumPy scalars, {y!r} from 0-d arrays",
                 )
 
     def check_reference(self, ys: Sequence[Array]) -> None:
