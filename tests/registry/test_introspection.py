@@ -159,7 +159,7 @@ def test_python_dash_m_plugrad_plugins_check_in_a_fresh_process() -> None:
         check=False,
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    listed = f"plugrad {version('plugrad')}  arithmetic = plugrad.ops.arithmetic  [loaded]"
+    listed = f"plugrad {version('plugrad')}  arithmetic = plugrad.ops.families:arithmetic  [loaded]"
     assert listed in result.stdout
     assert "0 plugin(s) failed to load" in result.stdout
 

@@ -1,7 +1,7 @@
-"""plugrad's built-in op families, one module each; every module is also a plugin.
+"""plugrad's built-in op families, one module each.
 
-Each family module defines its ``Function`` classes, their typed wrappers, and a
-``plugrad_register_ops`` hook implementation.  plugrad's own ``pyproject.toml`` names each
-module as an entry point, so the built-in ops reach the registry exactly the way a third
-party's do.
+Each family module defines its ``Function`` classes (each declared once, on its class
+statement) and their typed wrappers.  ``families`` holds one plugin per module, and plugrad's
+own ``pyproject.toml`` names each as an entry point, so the built-in ops reach the registry
+exactly the way a third party's do.
 """

@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from plugrad.plugin import Sample, SampleFactory
+from plugrad.core.spec import Sample, SampleFactory
 from plugrad.typing import AnyFunction, Array, Shape
 
 UNARY_SHAPES: tuple[Shape, ...] = ((), (3,), (2, 3))

@@ -6,10 +6,10 @@ import numpy as np
 
 from plugrad._arrays import get_array_module
 from plugrad.core.function import Function
+from plugrad.core.spec import Sample
 from plugrad.core.variable import Variable, as_variable, data_of
 from plugrad.ops import _samples, reduction
 from plugrad.ops.elementwise import Exp, exp
-from plugrad.plugin import Registrar, Sample, hookimpl
 from plugrad.registry import resolve
 from plugrad.typing import Array, Operand, V
 
@@ -201,8 +201,3 @@ def _kinked(rng: np.random.Generator, make: type[ReLU] | type[LeakyReLU]) -> lis
         Sample((_samples.away_from_zero(rng, shape, 0.1, 2.0),), make=make, label=f"{shape}")
         for shape in _samples.UNARY_SHAPES
     ]
-
-
-@hookimpl
-def plugrad_register_ops(registrar: Registrar) -> None:
-    registrar.register_module(__name__)

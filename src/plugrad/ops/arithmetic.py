@@ -13,10 +13,10 @@ from typing import Final
 import numpy as np
 
 from plugrad.core.function import Function
+from plugrad.core.spec import SampleFactory
 from plugrad.core.variable import Variable
 from plugrad.ops import _samples
 from plugrad.ops.shape import unbroadcast
-from plugrad.plugin import Registrar, SampleFactory, hookimpl
 from plugrad.registry import resolve
 from plugrad.typing import AnyFunction, Array, Operand, V
 
@@ -272,8 +272,3 @@ def pow(x: Operand, c: float) -> Variable:  # noqa: A001  # DeZero's name for x 
             "for a variable exponent write exp(c * log(x))"
         )
     return resolve(Pow)(_number(c, "pow"))(x)
-
-
-@hookimpl
-def plugrad_register_ops(registrar: Registrar) -> None:
-    registrar.register_module(__name__)

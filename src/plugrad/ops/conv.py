@@ -17,6 +17,7 @@ import numpy as np
 
 from plugrad._arrays import get_array_module
 from plugrad.core.function import Function
+from plugrad.core.spec import Sample
 from plugrad.core.variable import Variable, as_variable
 from plugrad.ops._window import (
     IntPair,
@@ -29,7 +30,6 @@ from plugrad.ops._window import (
     positive_pair,
 )
 from plugrad.ops.shape import reshape, transpose
-from plugrad.plugin import Registrar, Sample, hookimpl
 from plugrad.registry import resolve
 from plugrad.typing import Array, Operand, Shape, V
 
@@ -473,8 +473,3 @@ def _grad_w_samples(rng: np.random.Generator) -> list[Sample]:
             )
         )
     return out
-
-
-@hookimpl
-def plugrad_register_ops(registrar: Registrar) -> None:
-    registrar.register_module(__name__)

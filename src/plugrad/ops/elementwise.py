@@ -6,10 +6,10 @@ import numpy as np
 
 from plugrad._arrays import get_array_module
 from plugrad.core.function import Function
+from plugrad.core.spec import Sample
 from plugrad.core.variable import Variable, data_of
 from plugrad.ops import _samples
 from plugrad.ops.shape import unbroadcast
-from plugrad.plugin import Registrar, Sample, hookimpl
 from plugrad.registry import resolve
 from plugrad.typing import Array, Operand, V
 
@@ -213,8 +213,3 @@ def _clip_samples(rng: np.random.Generator) -> list[Sample]:
     x = np.where(rng.random((4, 3)) < 0.5, magnitudes, magnitudes + 1.0)
     x *= rng.choice(np.array([-1.0, 1.0]), size=(4, 3))
     return [Sample((x,), make=lambda: Clip(-1.0, 1.0), label="(4, 3) within and beyond [-1, 1]")]
-
-
-@hookimpl
-def plugrad_register_ops(registrar: Registrar) -> None:
-    registrar.register_module(__name__)

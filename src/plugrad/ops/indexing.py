@@ -13,9 +13,9 @@ import numpy as np
 
 from plugrad._arrays import get_array_module
 from plugrad.core.function import Function
+from plugrad.core.spec import Sample
 from plugrad.core.variable import Variable
 from plugrad.ops import _samples
-from plugrad.plugin import Registrar, Sample, hookimpl
 from plugrad.registry import resolve
 from plugrad.typing import Array, Operand, Shape, V
 
@@ -127,8 +127,3 @@ def _get_item_grad_samples(rng: np.random.Generator) -> list[Sample]:
     index = np.array([0, 2, 0])
     gy = _samples.uniform(rng, (3, 3), -2.0, 2.0)
     return [Sample((gy,), make=lambda: GetItemGrad(index, (4, 3)), label="repeated ints")]
-
-
-@hookimpl
-def plugrad_register_ops(registrar: Registrar) -> None:
-    registrar.register_module(__name__)

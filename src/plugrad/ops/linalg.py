@@ -6,9 +6,9 @@ import numpy as np
 
 from plugrad._arrays import get_array_module
 from plugrad.core.function import Function
+from plugrad.core.spec import Sample
 from plugrad.core.variable import Variable
 from plugrad.ops.shape import unbroadcast
-from plugrad.plugin import Registrar, Sample, hookimpl
 from plugrad.registry import resolve
 from plugrad.typing import Array, Operand, V
 
@@ -138,8 +138,3 @@ def _linear_samples(rng: np.random.Generator) -> list[Sample]:
             label="3-D x",
         ),
     ]
-
-
-@hookimpl
-def plugrad_register_ops(registrar: Registrar) -> None:
-    registrar.register_module(__name__)

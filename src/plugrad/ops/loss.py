@@ -10,13 +10,13 @@ import numpy as np
 
 from plugrad._arrays import get_array_module
 from plugrad.core.function import Function
+from plugrad.core.spec import Sample
 from plugrad.core.variable import Variable, as_variable, data_of
 from plugrad.ops import _samples
 from plugrad.ops.activation import Sigmoid, Softmax, log_softmax_array, softmax
 from plugrad.ops.elementwise import clip, log
 from plugrad.ops.reduction import sum as sum_
 from plugrad.ops.shape import unbroadcast
-from plugrad.plugin import Registrar, Sample, hookimpl
 from plugrad.registry import resolve
 from plugrad.typing import Array, Operand, Shape, V
 
@@ -282,8 +282,3 @@ def _sigmoid_ce_samples(rng: np.random.Generator) -> list[Sample]:
         )
         for s in [(4, 1), (3, 2)]
     ]
-
-
-@hookimpl
-def plugrad_register_ops(registrar: Registrar) -> None:
-    registrar.register_module(__name__)

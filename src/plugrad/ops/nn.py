@@ -11,9 +11,9 @@ import numpy as np
 from plugrad._arrays import get_array_module
 from plugrad.core.config import is_train
 from plugrad.core.function import Function
+from plugrad.core.spec import Sample
 from plugrad.core.variable import Variable, as_variable
 from plugrad.ops import _samples
-from plugrad.plugin import Registrar, Sample, hookimpl
 from plugrad.registry import resolve
 from plugrad.typing import Array, Operand, Shape, V
 
@@ -221,8 +221,3 @@ def _batch_norm_samples(rng: np.random.Generator) -> list[Sample]:
             )
         )
     return samples
-
-
-@hookimpl
-def plugrad_register_ops(registrar: Registrar) -> None:
-    registrar.register_module(__name__)

@@ -14,12 +14,12 @@ import numpy as np
 
 from plugrad._arrays import get_array_module
 from plugrad.core.function import Function
+from plugrad.core.spec import Sample
 from plugrad.core.variable import Variable, as_variable
 from plugrad.ops._window import IntPair, Window, fold, window_view
 from plugrad.ops.conv import Col2im, im2col
 from plugrad.ops.reduction import max as max_
 from plugrad.ops.shape import BroadcastTo, reshape, transpose
-from plugrad.plugin import Registrar, Sample, hookimpl
 from plugrad.registry import resolve
 from plugrad.typing import Array, Operand, Shape, V
 
@@ -250,8 +250,3 @@ def _with_indexes_samples(rng: np.random.Generator) -> list[Sample]:
             )
         )
     return out
-
-
-@hookimpl
-def plugrad_register_ops(registrar: Registrar) -> None:
-    registrar.register_module(__name__)

@@ -8,11 +8,11 @@ import numpy as np
 
 from plugrad._arrays import kept_dims_shape, logsumexp_array
 from plugrad.core.function import Function
+from plugrad.core.spec import Sample
 from plugrad.core.variable import Variable, as_variable, data_of
 from plugrad.ops import _samples
 from plugrad.ops.elementwise import Exp
 from plugrad.ops.shape import BroadcastTo
-from plugrad.plugin import Registrar, Sample, hookimpl
 from plugrad.registry import resolve
 from plugrad.typing import Array, Operand, Shape, V
 
@@ -193,8 +193,3 @@ def _logsumexp_samples(rng: np.random.Generator) -> list[Sample]:
         Sample((x,), make=lambda: LogSumExp(0, False), label="axis=0"),
         Sample((x,), make=lambda: LogSumExp(None, False), label="all axes"),
     ]
-
-
-@hookimpl
-def plugrad_register_ops(registrar: Registrar) -> None:
-    registrar.register_module(__name__)

@@ -9,9 +9,9 @@ import numpy as np
 
 from plugrad._arrays import get_array_module, sum_to_array
 from plugrad.core.function import Function
+from plugrad.core.spec import Sample
 from plugrad.core.variable import Variable, as_variable
 from plugrad.ops import _samples
-from plugrad.plugin import Registrar, Sample, hookimpl
 from plugrad.registry import resolve
 from plugrad.typing import Array, Operand, Shape, V
 
@@ -255,8 +255,3 @@ def _concat_samples(rng: np.random.Generator) -> list[Sample]:
 
 def _concatenate(*xs: Array, axis: int) -> Array:
     return np.concatenate(xs, axis=axis)
-
-
-@hookimpl
-def plugrad_register_ops(registrar: Registrar) -> None:
-    registrar.register_module(__name__)

@@ -9,24 +9,51 @@ Fake plugins for tests (``fake_plugin``, ``failing_source``, ``plugin_source``) 
 ``plugrad.testing``.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from plugrad.registry._active import active_registry as active_registry
+from plugrad.registry._active import describe_op as describe_op
+from plugrad.registry._active import refresh as refresh
+from plugrad.registry._active import resolve as resolve
+from plugrad.registry._active import use_registry as use_registry
 from plugrad.registry._errors import PluginLoadError as PluginLoadError
 from plugrad.registry._errors import PluginWarning as PluginWarning
 from plugrad.registry._errors import RegistrationError as RegistrationError
 from plugrad.registry._errors import RegistryError as RegistryError
 from plugrad.registry._errors import UnknownOpError as UnknownOpError
-from plugrad.registry._records import Clash as Clash
-from plugrad.registry._records import OpRecord as OpRecord
-from plugrad.registry._records import Origin as Origin
-from plugrad.registry._records import PluginRecord as PluginRecord
-from plugrad.registry._records import PluginStatus as PluginStatus
-from plugrad.registry._settings import LoadSettings as LoadSettings
-from plugrad.registry._sources import PluginSource as PluginSource
-from plugrad.registry._table import Registry as Registry
-from plugrad.registry._table import active_registry as active_registry
-from plugrad.registry._table import describe_op as describe_op
-from plugrad.registry._table import refresh as refresh
-from plugrad.registry._table import resolve as resolve
-from plugrad.registry._table import use_registry as use_registry
+
+if TYPE_CHECKING:  # imported on first use below: ``import plugrad`` needs only ``resolve``
+    from plugrad.registry._records import Clash as Clash
+    from plugrad.registry._records import OpRecord as OpRecord
+    from plugrad.registry._records import Origin as Origin
+    from plugrad.registry._records import PluginRecord as PluginRecord
+    from plugrad.registry._records import PluginStatus as PluginStatus
+    from plugrad.registry._settings import LoadSettings as LoadSettings
+    from plugrad.registry._sources import PluginSource as PluginSource
+    from plugrad.registry._table import Registry as Registry
+
+# The registry's heavier parts (pluggy, entry points, records): loaded when first named.
+_LAZY = {
+    "Clash": "plugrad.registry._records",
+    "OpRecord": "plugrad.registry._records",
+    "Origin": "plugrad.registry._records",
+    "PluginRecord": "plugrad.registry._records",
+    "PluginStatus": "plugrad.registry._records",
+    "LoadSettings": "plugrad.registry._settings",
+    "PluginSource": "plugrad.registry._sources",
+    "Registry": "plugrad.registry._table",
+}
+
+
+def __getattr__(name: str) -> object:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'plugrad.registry' has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(module), name)
 
 
 def plugins() -> list[PluginRecord]:

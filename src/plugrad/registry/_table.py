@@ -1,21 +1,17 @@
 """The op table: a plain dict of classes, filled once by discovery.
 
-Typed wrappers call ``resolve(DefaultClass)`` on every op call; its fast path is one dict
-lookup, keyed by the class plugrad (or the plugin) ships.  Discovery happens on the first
-lookup, not during ``import plugrad``; it runs once and is cached until ``refresh()``.  The
-registry in effect is held in a context variable, so ``use_registry`` changes it for the
-current thread (or asyncio task) only.
+``Registry`` discovers the plugins (through pluggy and the entry points), settles clashes and
+keeps, for ``resolve`` (in ``_active``), each registered class's winner.  Discovery happens on
+the first lookup, not during ``import plugrad``; it runs once and is cached until ``refresh()``.
 """
 
 from __future__ import annotations
 
 import threading
 import warnings
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Callable, Iterable, Mapping
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Final, TypeVar
+from typing import TYPE_CHECKING
 
 from plugrad.core.describe import set_label
 from plugrad.registry._errors import PluginWarning, RegistrationError, RegistryError, UnknownOpError
@@ -34,8 +30,6 @@ from plugrad.registry._sources import PluginSource, as_sources, installed_source
 
 if TYPE_CHECKING:
     from plugrad.typing import AnyFunction
-
-F = TypeVar("F", bound="AnyFunction")
 
 
 class Registry:
@@ -294,57 +288,3 @@ def _winner_table(
         if winner is not None:
             table[record.spec.function] = winner.spec.function
     return table
-
-
-_default: Final = Registry()
-_active: Final[ContextVar[Registry]] = ContextVar("plugrad_registry", default=_default)
-
-
-def active_registry() -> Registry:
-    """The registry ops are resolved from (in this thread or task)."""
-    return _active.get()
-
-
-def refresh() -> None:
-    """Discover the installed plugins again, re-reading the ``PLUGRAD_*`` knobs."""
-    _active.get().refresh()
-
-
-def resolve(cls: type[F]) -> type[F]:
-    """The class in use for ``cls``'s op name: ``cls`` itself, or a plugin's override of it."""
-    winner = _active.get()._winners.get(cls)
-    if winner is None:
-        winner = _resolve_slowly(cls)
-    # Not typing.cast: this runs on every op call, and cast is a function call.
-    return winner  # type: ignore[return-value]  # registration checked it is a Function class
-
-
-def _resolve_slowly(cls: type[AnyFunction]) -> type[AnyFunction]:
-    """First lookup (discovery), or a class the registry does not know under that name."""
-    registry = _active.get()
-    registry.load()
-    winner = registry._winners.get(cls)
-    if winner is not None:
-        return winner
-    name = cls.op_name
-    if name is None:
-        raise UnknownOpError(
-            f"{cls.__qualname__} declares no op name, so the registry cannot resolve it"
-        )
-    return registry.get(name)
-
-
-@contextmanager
-def use_registry(registry: Registry) -> Iterator[Registry]:
-    """Resolve ops from ``registry`` inside the block, in this thread or task only (for tests)."""
-    registry.load()
-    token = _active.set(registry)
-    try:
-        yield registry
-    finally:
-        _active.reset(token)
-
-
-def describe_op(cls: type[AnyFunction]) -> str:
-    """``op 'add' (Add) from plugin 'arithmetic' (plugrad 0.2.0, ...)``, for error messages."""
-    return _active.get().describe(cls)
