@@ -13,8 +13,7 @@ signature and the description from the docstring's first line, so neither is rep
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Final, TypeAlias, TypedDict
+from typing import TYPE_CHECKING, Final, NamedTuple, TypeAlias, TypedDict
 
 from plugrad.typing import AnyFunction, Array
 
@@ -22,8 +21,9 @@ if TYPE_CHECKING:
     import numpy as np
 
 
-@dataclass(frozen=True)
-class Sample:
+# Sample and OpSpec are named tuples rather than dataclasses: immutable records all the same,
+# and ``import plugrad`` then needs no ``dataclasses`` (each dataclass costs ~1 ms to make).
+class Sample(NamedTuple):
     """One call of an op for the test kit: its inputs and, if it takes arguments, a builder.
 
     ``make`` builds the op instance (for ops with constructor arguments such as an axis);
@@ -62,8 +62,7 @@ class OpOptions(TypedDict, total=False):
     priority: int
 
 
-@dataclass(frozen=True)
-class OpSpec:
+class OpSpec(NamedTuple):
     """Everything known about one op class: what it declared, plus what its code says."""
 
     function: type[AnyFunction]
