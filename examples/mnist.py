@@ -6,7 +6,9 @@
 
 The four standard gzip IDX files are needed: train-images-idx3-ubyte.gz,
 train-labels-idx1-ubyte.gz, t10k-images-idx3-ubyte.gz, t10k-labels-idx1-ubyte.gz.  Without
-them the script says where to put them and exits successfully.
+them the script says where to put them and exits successfully; with --download it fetches
+them (each checked against its published SHA-256) and exits with status 1, naming each mirror
+and what went wrong, when it cannot.  The folder is $PLUGRAD_DATA, else ~/.plugrad.
 """
 
 from __future__ import annotations
@@ -22,14 +24,13 @@ import plugrad
 import plugrad.functions as F  # DeZero's convention
 from plugrad import optimizers
 from plugrad.dataloaders import DataLoader
-from plugrad.datasets import MNIST, MNIST_FILES
+from plugrad.datasets import MNIST, MNIST_FILES, DownloadError, data_dir
 from plugrad.models import MLP
-from plugrad.utils import cache_dir
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--root", default=None, help=f"folder of the IDX files ({cache_dir})")
+    parser.add_argument("--root", default=None, help=f"folder of the IDX files ({data_dir()})")
     parser.add_argument("--download", action="store_true", help="download missing files")
     parser.add_argument("--epochs", type=int, default=5)
     parser.add_argument("--batch-size", type=int, default=100)
@@ -37,7 +38,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
 
-    root = args.root if args.root is not None else cache_dir
+    root = args.root if args.root is not None else data_dir()
     try:
         train_set = MNIST(train=True, root=root, download=args.download)
         test_set = MNIST(train=False, root=root, download=args.download)
@@ -49,6 +50,9 @@ def main(argv: list[str] | None = None) -> int:
             "or run again with --download on a machine with a network connection."
         )
         return 0
+    except (DownloadError, ValueError) as error:  # no mirror gave the data, or a file is damaged
+        print(f"mnist.py: could not get the MNIST data.\n{error}", file=sys.stderr)
+        return 1
 
     np.random.seed(args.seed)
     train_loader = DataLoader(train_set, args.batch_size)

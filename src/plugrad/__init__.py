@@ -80,6 +80,7 @@ def __dir__() -> list[str]:
 
 
 __version__ = "0.2.0"
+is_simple_core = False  # DeZero's flag (steps 28-29 read it): plugrad has one, full core
 
 setup_variable()  # Variable's operators reach the op layer (the core imports no op)
 
@@ -103,6 +104,7 @@ __all__ = [
     "functions",
     "functions_conv",
     "is_grad_enabled",
+    "is_simple_core",
     "is_train",
     "layers",
     "models",

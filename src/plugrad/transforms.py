@@ -1,11 +1,16 @@
 """DeZero's ``dezero.transforms``: small callables applied to each example of a ``Dataset``.
 
-They work on NumPy arrays (images as ``(C, H, W)``); none needs an extra library.
+The array transforms work on NumPy arrays (images as ``(C, H, W)``) and need nothing else.
+The PIL transforms (``Convert``, ``Resize``, ``ToPIL``) work on PIL images and need Pillow,
+the ``image`` extra (``pip install 'plugrad[image]'``); ``CenterCrop``,
+``RandomHorizontalFlip`` and ``ToArray`` take either kind.
 """
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Sequence
+from types import ModuleType
 from typing import Any
 
 import numpy as np
@@ -13,6 +18,31 @@ import numpy as np
 from plugrad.typing import Array
 
 Transform = Callable[[Any], Any]
+
+
+def _pil(transform: str) -> ModuleType:
+    """``PIL.Image``, or an ImportError that says which transform needs it and how to get it."""
+    try:
+        from PIL import Image
+    except ImportError:
+        raise ImportError(
+            f"plugrad.transforms.{transform} works on PIL images and needs Pillow: "
+            "pip install 'plugrad[image]' (or pip install pillow)"
+        ) from None
+    return Image
+
+
+def _is_pil_image(obj: object) -> bool:
+    module = sys.modules.get("PIL.Image")  # never imported: obj cannot be a PIL image
+    return module is not None and isinstance(obj, module.Image)
+
+
+def _require_pil_image(obj: object, transform: str) -> None:
+    if not _is_pil_image(obj):
+        raise TypeError(
+            f"{transform} takes a PIL image, got {type(obj).__name__}; convert an array with "
+            "ToPIL() first"
+        )
 
 
 class Compose:
@@ -25,6 +55,83 @@ class Compose:
         for t in self.transforms:
             img = t(img)
         return img
+
+
+# -- PIL images -----------------------------------------------------------------------------------
+
+
+class Convert:
+    """A PIL image in another ``mode`` (``'RGB'``, ``'L'``, ...); ``'BGR'`` gives RGB with the
+    channels reversed, as DeZero's does (for weights trained on BGR images)."""
+
+    def __init__(self, mode: str = "RGB") -> None:
+        _pil("Convert")
+        self.mode = mode
+
+    def __call__(self, img: Any) -> Any:
+        image = _pil("Convert")
+        _require_pil_image(img, "Convert")
+        if self.mode == "BGR":
+            red, green, blue = img.convert("RGB").split()
+            return image.merge("RGB", (blue, green, red))
+        return img.convert(self.mode)
+
+
+class Resize:
+    """A PIL image resized to ``size``: an int, or ``(width, height)`` as PIL counts it.
+
+    ``mode`` is PIL's resampling filter (bilinear by default, as in DeZero).
+    """
+
+    def __init__(self, size: int | tuple[int, int], mode: int | None = None) -> None:
+        image = _pil("Resize")
+        self.size = _pair(size, "Resize")
+        self.mode: int = int(image.Resampling.BILINEAR) if mode is None else mode
+
+    def __call__(self, img: Any) -> Any:
+        _require_pil_image(img, "Resize")
+        return img.resize(self.size, self.mode)
+
+
+class ToPIL:
+    """A ``(C, H, W)`` uint8 array (C = 1, 3 or 4) as a PIL image."""
+
+    def __init__(self) -> None:
+        _pil("ToPIL")
+
+    def __call__(self, array: Array) -> Any:
+        image = _pil("ToPIL")
+        given: object = array  # checked at run time
+        if not isinstance(given, np.ndarray) or given.ndim != 3 or given.shape[0] not in (1, 3, 4):
+            shape = getattr(given, "shape", None)
+            raise TypeError(
+                f"ToPIL takes a (C, H, W) array with 1, 3 or 4 channels, got "
+                f"{type(given).__name__} of shape {shape}"
+            )
+        if given.dtype != np.uint8:
+            raise TypeError(
+                f"ToPIL: PIL images hold uint8 values, this array is {given.dtype}; scale it to "
+                "0-255 and convert it with AsType(np.uint8) first"
+            )
+        pixels = given.transpose(1, 2, 0)
+        if pixels.shape[2] == 1:
+            pixels = pixels[:, :, 0]
+        return image.fromarray(np.ascontiguousarray(pixels))
+
+
+def _pair(size: object, transform: str) -> tuple[int, int]:
+    if isinstance(size, int) and not isinstance(size, bool) and size > 0:
+        return size, size
+    if (
+        isinstance(size, tuple)
+        and len(size) == 2
+        and all(isinstance(s, int) and not isinstance(s, bool) and s > 0 for s in size)
+    ):
+        return size[0], size[1]
+    raise ValueError(f"{transform}: size is a positive int or a pair of them, got {size!r}")
+
+
+# -- arrays (and PIL images where both make sense) ------------------------------------------------
 
 
 class ToArray:
@@ -99,44 +206,67 @@ class ToInt(AsType):
 
 
 class RandomHorizontalFlip:
-    """Flip a ``(..., H, W)`` array left-right with probability ``p`` (NumPy's global RNG)."""
+    """Flip a ``(..., H, W)`` array, or a PIL image, left-right with probability ``p``
+    (NumPy's global generator decides)."""
 
     def __init__(self, p: float = 0.5) -> None:
         self.p = p
 
-    def __call__(self, array: Array) -> Array:
-        if np.random.rand() < self.p:
-            return array[..., ::-1].copy()
-        return array
+    def __call__(self, img: Any) -> Any:
+        if np.random.rand() >= self.p:
+            return img
+        if _is_pil_image(img):
+            return img.transpose(_pil("RandomHorizontalFlip").Transpose.FLIP_LEFT_RIGHT)
+        flipped: Array = img[..., ::-1].copy()
+        return flipped
 
 
 class CenterCrop:
-    """The central ``size`` (an int or ``(height, width)``) of a ``(..., H, W)`` array."""
+    """The central ``size`` of an image: an int, or a pair in the image's own order.
+
+    For a ``(..., H, W)`` array the pair is ``(height, width)``, NumPy's order; for a PIL
+    image it is ``(width, height)``, PIL's order (and DeZero's, whose ``CenterCrop`` takes PIL
+    images).  A crop larger than the image is an error.
+    """
 
     def __init__(self, size: int | tuple[int, int]) -> None:
-        self.size = (size, size) if isinstance(size, int) else size
+        self.size = _pair(size, "CenterCrop")
 
-    def __call__(self, array: Array) -> Array:
-        height, width = array.shape[-2:]
+    def __call__(self, img: Any) -> Any:
+        if _is_pil_image(img):
+            width, height = img.size
+            out_w, out_h = self.size
+            self._check(out_h, out_w, height, width, "(width, height)", (width, height))
+            left, top = (width - out_w) // 2, (height - out_h) // 2
+            return img.crop((left, top, left + out_w, top + out_h))
+        height, width = img.shape[-2:]
         out_h, out_w = self.size
+        self._check(out_h, out_w, height, width, "(height, width)", (height, width))
+        top, left = (height - out_h) // 2, (width - out_w) // 2
+        cropped: Array = img[..., top : top + out_h, left : left + out_w]
+        return cropped
+
+    def _check(
+        self, out_h: int, out_w: int, height: int, width: int, order: str, size: tuple[int, int]
+    ) -> None:
         if out_h > height or out_w > width:
             raise ValueError(
-                f"CenterCrop: crop {self.size} is larger than the image ({height}, {width})"
+                f"CenterCrop: crop {self.size} is larger than the image, {size} {order}"
             )
-        top = (height - out_h) // 2
-        left = (width - out_w) // 2
-        return array[..., top : top + out_h, left : left + out_w]
 
 
 __all__ = [
     "AsType",
     "CenterCrop",
     "Compose",
+    "Convert",
     "Flatten",
     "Normalize",
     "RandomHorizontalFlip",
+    "Resize",
     "ToArray",
     "ToFloat",
     "ToInt",
+    "ToPIL",
     "Transform",
 ]

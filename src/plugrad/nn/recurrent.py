@@ -23,8 +23,12 @@ class RNN(Layer):
     def __init__(self, hidden_size: int, in_size: int | None = None) -> None:
         super().__init__()
         self.x2h = Linear(hidden_size, in_size=in_size)
-        # DeZero passes in_size here too, which breaks when in_size != hidden_size: h is the input.
-        self.h2h = Linear(hidden_size, in_size=hidden_size, nobias=True)
+        # Created when DeZero creates it, so NumPy's generator draws in DeZero's order (step 59):
+        # on the second step when in_size is None, else now.  DeZero passes in_size here, which
+        # breaks when in_size != hidden_size: h is the input, so plugrad passes hidden_size.
+        self.h2h = Linear(
+            hidden_size, in_size=None if in_size is None else hidden_size, nobias=True
+        )
         self.h = None
 
     def reset_state(self) -> None:
