@@ -50,7 +50,8 @@ def progress_bar(epoch: int, total: int, loss: float, width: int = 30) -> None:
 
 def train(args: argparse.Namespace) -> tuple[MLP, list[float], plugrad.Variable]:
     """The step-48 loop; returns the model, the loss per epoch and one step's loss Variable."""
-    train_set = Spiral(train=True)
+    train_set = Spiral(train=True)  # seeds NumPy's global generator, as DeZero's does
+    np.random.seed(args.seed)  # so --seed chooses the weights and the batch order
     loader = DataLoader(train_set, args.batch_size)
     model = MLP((args.hidden, 3))
     optimizer = optimizers.SGD(args.lr).setup(model)
@@ -139,7 +140,6 @@ def save_graph(loss: plugrad.Variable, out_dir: str) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    np.random.seed(args.seed)  # weights and batch order, as in DeZero
     os.makedirs(args.out_dir, exist_ok=True)
 
     print(
