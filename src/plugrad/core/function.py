@@ -287,7 +287,7 @@ class Function(Generic[*Ins]):
                 ys = _checked_output(self, ys)
         y = _new_variable(Variable)
         y.data = ys
-        y.name = y.grad = None
+        y.name = y._grad = None
         y._index = 0
         if _enable_backprop.get():
             # Made from constants only, it is a constant: the walk never goes behind it.
@@ -336,7 +336,7 @@ class Function(Generic[*Ins]):
                 ys = _checked_output(self, ys)
         y = _new_variable(Variable)
         y.data = ys
-        y.name = y.grad = None
+        y.name = y._grad = None
         y._index = 0
         if _enable_backprop.get():
             if len(variables) == 2:

@@ -15,21 +15,46 @@ from plugrad.typing import AnyFunction, Array, Operand, Shape
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-# Array kinds a Variable refuses: object, bytes, str, void (records), datetime and timedelta.
-_REFUSED_KINDS: Final = frozenset("OSUVMm")
+# Array kinds a Variable refuses: object, bytes, str, void (records), datetime and timedelta,
+# and complex numbers (plugrad differentiates real functions; a complex gradient would lose
+# its imaginary part silently).
+_REFUSED_KINDS: Final = frozenset("OSUVMmc")
 
 
 def check_array(data: object, what: str = "Variable") -> None:
-    """Raise ``TypeError`` naming the type unless ``data`` is a numeric ndarray."""
+    """Raise ``TypeError`` naming the type unless ``data`` is a plain, real, numeric ndarray.
+
+    ndarray subclasses that change arithmetic are refused too: ``numpy.matrix`` turns ``*`` into
+    a matrix product and masked arrays drop their mask in gradients, so either would give
+    silently wrong results.
+    """
+    if type(data) is not np.ndarray:
+        _check_array_kind(data, what)
+    if data.dtype.kind in _REFUSED_KINDS:  # type: ignore[attr-defined]  # an ndarray by now
+        dtype = data.dtype  # type: ignore[attr-defined]
+        hint = (
+            "take .real (or split real and imaginary parts into two Variables)"
+            if dtype.kind == "c"
+            else "convert it with .astype(numpy.float64)"
+        )
+        raise TypeError(
+            f"{what} takes a real numeric ndarray, got an array of dtype {dtype} "
+            f"({dtype.kind!r} kind); {hint}"
+        )
+
+
+def _check_array_kind(data: object, what: str) -> None:
+    """The slow path of ``check_array``: not exactly an ndarray."""
+    if isinstance(data, np.matrix | np.ma.MaskedArray):
+        raise TypeError(
+            f"{what} takes a plain numpy.ndarray, got {type(data).__module__}."
+            f"{type(data).__name__}, whose arithmetic differs from ndarray's; convert it with "
+            "numpy.asarray(...) (a masked array: fill or drop the masked entries first)"
+        )
     if not isinstance(data, np.ndarray):
         raise TypeError(
             f"{what} takes a numpy.ndarray, got {type(data).__name__}; "
             "wrap numbers and lists with numpy.array(...) first"
-        )
-    if data.dtype.kind in _REFUSED_KINDS:
-        raise TypeError(
-            f"{what} takes a numeric ndarray, got an array of dtype {data.dtype} "
-            f"({data.dtype.kind!r} kind); convert it with .astype(numpy.float64)"
         )
 
 
@@ -47,8 +72,8 @@ class Variable:
         "_index",
         "creator",
         "data",
+        "_grad",
         "generation",
-        "grad",
         "name",
     )
 
@@ -57,7 +82,7 @@ class Variable:
 
     data: Array
     name: str | None
-    grad: Variable | None
+    _grad: Variable | None  # behind the ``grad`` property, which checks what is assigned
     creator: AnyFunction | None
     generation: int
     _constant: bool
@@ -70,7 +95,7 @@ class Variable:
             check_array(data)
         self.data = data  # type: ignore[assignment]  # DeZero allows Variable(None) as a placeholder
         self.name = name
-        self.grad = None
+        self._grad = None
         self.creator = None
         self.generation = 0
         self._constant = False
@@ -82,12 +107,35 @@ class Variable:
         v = object.__new__(Variable)
         v.data = data
         v.name = None
-        v.grad = None
+        v._grad = None
         v.creator = None
         v.generation = 0
         v._constant = constant
         v._index = 0
         return v
+
+    @property
+    def grad(self) -> Variable | None:
+        """The gradient after ``backward`` (a Variable of this shape), or ``None``."""
+        return self._grad
+
+    @grad.setter
+    def grad(self, value: Variable | None) -> None:
+        # Checked here, where a mistake is made, not later inside backward.
+        if value is not None:
+            if not isinstance(value, Variable):
+                raise TypeError(
+                    f"Variable.grad takes a Variable or None, got {type(value).__name__}; "
+                    "wrap an array as Variable(array)"
+                )
+            mine: object = self.data  # None for DeZero's placeholder Variable(None)
+            theirs: object = value.data
+            if mine is not None and theirs is not None and value.shape != self.data.shape:
+                raise ValueError(
+                    f"Variable.grad of shape {value.shape} does not fit a Variable of shape "
+                    f"{self.data.shape}; a gradient has the shape of its variable"
+                )
+        self._grad = value
 
     # -- array-like properties -------------------------------------------------------------
 
@@ -127,7 +175,7 @@ class Variable:
 
     def cleargrad(self) -> None:
         """Forget the gradient (before the next ``backward``)."""
-        self.grad = None
+        self._grad = None
 
     def backward(self, retain_grad: bool = False, create_graph: bool = False) -> None:
         """Compute the gradient of this variable with respect to every variable it depends on.
@@ -297,7 +345,7 @@ class StandIn(Variable):
         s: StandIn = object.__new__(cls)
         s.data = np.broadcast_to(np.zeros((), dtype=x.data.dtype), x.data.shape)
         s.name = x.name
-        s.grad = None
+        s._grad = None
         s.creator = x.creator
         s.generation = x.generation
         s._constant = x._constant
