@@ -69,10 +69,10 @@ class Variable:
     __slots__ = (
         "__weakref__",
         "_constant",
+        "_grad",
         "_index",
         "creator",
         "data",
-        "_grad",
         "generation",
         "name",
     )
