@@ -2,9 +2,11 @@
 
 Every ``python`` and ``toml`` block of the guide starts with a comment naming the file it
 belongs to (``# src/plugrad_extras/ops.py``); blocks naming the same file are joined in the
-order the guide shows them.  The fast tests import the result and run plugrad's test kit on
-its ops in an isolated registry (nothing installed); the slow ones type-check it with mypy
-and build, install and test it the way the guide tells a plugin author to.
+order the guide shows them.  The guide starts from ``plugrad new-plugin plugrad-extras``: the
+files it shows unchanged from that start must be exactly what the command writes.  The fast
+tests import the result and run plugrad's test kit on its ops in an isolated registry (nothing
+installed); the slow ones type-check it with mypy and build, install and test it the way the
+guide tells a plugin author to.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ import pytest
 import plugrad.functions as F
 from plugrad import Variable
 from plugrad.registry import Registry, use_registry
+from plugrad.scaffold import PluginNames, render
 from plugrad.testing import check_op
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -98,9 +101,22 @@ def test_every_code_block_names_its_file() -> None:
         "pyproject.toml",
         "src/plugrad_extras/ops.py",
         "src/plugrad_extras/__init__.py",
-        "tests/test_kit.py",
+        "tests/test_ops.py",
         "tests/test_values.py",
+        "tests/test_types.py",
     }
+
+
+def test_the_guide_starts_with_new_plugin() -> None:
+    first_command = next(code for language, code in guide_blocks() if language == "bash")
+    assert first_command.startswith("plugrad new-plugin plugrad-extras ")
+
+
+@pytest.mark.parametrize("path", ["pyproject.toml", "tests/test_ops.py"])
+def test_the_files_it_keeps_are_what_new_plugin_writes(path: str) -> None:
+    """The guide shows these as the command creates them: they must not drift apart."""
+    shown = guide_files()[path].removeprefix(f"# {path}\n")
+    assert shown == render(PluginNames.of("plugrad-extras"))[path]
 
 
 def test_the_entry_point_names_the_module_with_the_hook() -> None:
@@ -127,7 +143,9 @@ def test_the_example_op_passes_the_kit(name: str, extras_registry: Registry) -> 
         check_op(name, registry=extras_registry)
 
 
-@pytest.mark.parametrize("test_file", ["tests/test_values.py", "tests/test_isolated.py"])
+@pytest.mark.parametrize(
+    "test_file", ["tests/test_values.py", "tests/test_isolated.py", "tests/test_types.py"]
+)
 def test_the_examples_own_tests_pass(
     test_file: str, project: Path, extras_registry: Registry
 ) -> None:
@@ -144,9 +162,10 @@ def test_the_override_replaces_plugrads_sigmoid(example: Callable[[str], ModuleT
     registry = Registry.from_plugins(tails)
     assert registry.get("sigmoid") is tails.Sigmoid
     x = np.array([-40.0, 0.0, 40.0])
-    assert float(F.sigmoid(Variable(x)).data[0]) == 0.0  # plugrad's own, before
+    assert type(F.sigmoid(Variable(x)).creator) is F.Sigmoid  # plugrad's own, before
     with use_registry(registry):
         y = F.sigmoid(Variable(x))  # plugrad's wrapper, resolved to the override
+        assert type(y.creator) is tails.Sigmoid
         assert np.allclose(y.data, [np.exp(-40.0), 0.5, 1.0], rtol=1e-12, atol=0.0)
         check_op("sigmoid", registry=registry)
 
@@ -187,7 +206,7 @@ def test_the_example_builds_installs_and_passes_its_tests(project: Path, tmp_pat
     env = {**_clean_environment(), "PYTHONPATH": str(site)}
     _ok(project, sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests", env=env)
     listing = _ok(project, sys.executable, "-m", "plugrad", "plugins", env=env)
-    assert "plugrad-extras 0.1.0  extras = plugrad_extras.ops  [loaded]" in listing
+    assert "plugrad-extras 0.1.0  extras = plugrad_extras.ops  [loaded]" in listing  # as §17 says
     assert "extras.sinh_cosh" in listing
 
 

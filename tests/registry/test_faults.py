@@ -86,20 +86,33 @@ def test_a_plugin_that_fails_to_import_warns_and_the_rest_works() -> None:
     registry = Registry([healthy(), broken], settings=SETTINGS)
     with pytest.warns(PluginWarning) as caught:
         registry.load()
-    message = str(caught[0].message)
+    (warning,) = caught
+    message = str(warning.message)
     for expected in (
-        "'gpu'",  # the entry point
+        "plugin 'gpu'",  # the entry point
         "gpu-ops 2.1",  # distribution and version
-        "ImportError: No module named 'cupy'",  # the original error
-        "Traceback",  # with its traceback
-        "PLUGRAD_BLOCK_PLUGINS=gpu",  # how to disable it
+        "ImportError: No module named 'cupy'",  # the error's last line
+        "PLUGRAD_BLOCK_PLUGINS=gpu",  # how to block it
+        "`plugrad plugins -v` shows the full traceback",  # where the rest is
     ):
         assert expected in message
+    assert "\n" not in message  # one line, no traceback in every program's stderr
+    assert warning.filename == __file__  # the line that triggered discovery, not plugrad's
     assert registry.get("twice") is Twice
     failed = record_of(registry, "gpu")
     assert failed.status == "failed"
     assert isinstance(failed.error, ImportError)
-    assert "No module named 'cupy'" in failed.reason
+    assert failed.reason == "ImportError: No module named 'cupy'"
+    assert "Traceback" in failed.details
+
+
+def test_a_multi_line_error_is_shown_by_its_first_line() -> None:
+    broken = failing_source(ValueError("bad config\nline 2\nline 3"), name="cfg")
+    registry = Registry([broken], settings=SETTINGS)
+    with pytest.warns(PluginWarning, match=r"ValueError: bad config \.\.\.\. Block it") as caught:
+        registry.load()
+    assert "line 2" not in str(caught[0].message)
+    assert "line 3" in record_of(registry, "cfg").details
 
 
 def test_a_hook_that_raises_loses_only_its_own_ops() -> None:
@@ -302,7 +315,7 @@ def test_an_unknown_op_name_suggests_close_matches() -> None:
     registry = Registry([healthy()], settings=SETTINGS)
     with pytest.raises(UnknownOpError, match=r"no op named 'twise'.*Did you mean 'twice'"):
         registry.get("twise")
-    with pytest.raises(LookupError, match="python -m plugrad plugins"):
+    with pytest.raises(LookupError, match="`plugrad plugins` lists the registered ops"):
         registry.get("completely_different")
 
 
@@ -316,7 +329,10 @@ def test_calling_an_op_while_plugins_load_is_a_clear_error() -> None:
         square(np.array(2.0))  # an op call at registration time
 
     registry = Registry([source(register, "eager")], settings=SETTINGS)
-    with use_registry(registry):  # loaded before it is active: the call went to the outer one
+    # Loaded before it is active, the call goes to the outer registry: the hook registers nothing.
+    with pytest.warns(PluginWarning, match="registers no ops"):
+        registry.load()
+    with use_registry(registry):
         with pytest.warns(PluginWarning, match="while plugrad was still loading"):
             refresh()  # discovery of the active registry
         assert record_of(registry, "eager").status == "failed"

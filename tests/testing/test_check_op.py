@@ -276,6 +276,27 @@ def test_an_input_mutated_in_forward_is_reported_as_mutation_not_a_wrong_forward
     assert "was [1. 2.]" in str(info.value)
 
 
+def test_the_reference_is_computed_from_the_inputs_as_they_were() -> None:
+    """An op that gives the right values but also bumps its input: had the reference been
+    computed after forward, from the bumped input, the kit would blame the values."""
+
+    class IncrementsInPlace(Function[Array]):
+        """y = x + 1, leaving x + 1 in the input too"""
+
+        def forward(self, x: Array) -> Array:
+            x += 1.0
+            return x.copy()
+
+        def vjp(self, x: V, gy: V) -> V:
+            return gy
+
+    samples = [Sample((np.array([1.0, 2.0]),), reference=lambda x: x + 1.0)]
+    with pytest.raises(OpCheckError) as info:
+        check_op(IncrementsInPlace, samples)
+    assert info.value.check == "mutation"
+    assert "forward changed input 0 in place:\nnow [2. 3.]\nwas [1. 2.]" in str(info.value)
+
+
 def test_the_retention_check_hands_the_rule_nans() -> None:
     with pytest.raises(OpCheckError, match=r"(?s)on NaN-filled inputs instead of") as info:
         check_op(ClaimsNoInputs, [Sample((np.array([1.0, -2.0]),))])

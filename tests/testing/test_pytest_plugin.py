@@ -141,3 +141,25 @@ def test_a_fake_plugin_in_the_registry_fixture(pytester: pytest.Pytester) -> Non
         """
     )
     pytester.runpytest().assert_outcomes(passed=1)
+
+
+def test_an_op_without_samples_fails_its_test(pytester: pytest.Pytester) -> None:
+    """The samples rule: registering needs none, passing the kit does."""
+    pytester.makepyfile(
+        """
+        from plugrad.ops.elementwise import Sin
+        from plugrad.registry import Registry
+        from plugrad.testing import fake_plugin, op_tests
+
+        class Unsampled(Sin, name="unsampled"):
+            '''y = sin(x), declared without samples'''
+
+        REGISTRY = Registry.from_plugins(
+            fake_plugin(lambda r: r.register(Unsampled), name="u", distribution="u-ops")
+        )
+        test_ops = op_tests(distribution="u-ops", registry=REGISTRY)
+        """
+    )
+    result = pytester.runpytest()
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*check 'samples' failed: no samples: declare the op with*"])

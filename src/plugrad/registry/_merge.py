@@ -13,10 +13,9 @@ the outcome depends only on what is installed, never on the order it was found i
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Iterable
 
-from plugrad.registry._errors import PluginWarning, RegistrationError
+from plugrad.registry._errors import complain
 from plugrad.registry._records import Clash, OpRecord
 from plugrad.registry._settings import BLOCK_ENV
 
@@ -34,9 +33,7 @@ def merge(
     for name in sorted(by_name):
         winner, clash = _settle(name, sorted(by_name[name], key=_order))
         if clash is not None:
-            if strict:
-                raise RegistrationError(clash.message)
-            warnings.warn(clash.message, PluginWarning, stacklevel=2)
+            complain(clash.message, strict=strict)
             clashes.append(clash)
         if winner is not None:
             winners[name] = winner

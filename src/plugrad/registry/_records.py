@@ -10,9 +10,11 @@ from plugrad.plugin import OpSpec
 # The distribution whose entry points are plugrad's own op families: they always load.
 BUILTIN_DISTRIBUTION: Final = "plugrad"
 
-# loaded: its hook ran.  failed: import or hook raised (reason says why).  blocked: named in
-# PLUGRAD_BLOCK_PLUGINS.  disabled: autoload is off, or it is not in PLUGRAD_PLUGINS.
-PluginStatus = Literal["loaded", "failed", "blocked", "disabled"]
+# loaded: its hook ran and registered ops.  failed: import or hook raised (reason says why).
+# empty: it loaded but registered no op (no hook found, or a hook that registers nothing).
+# blocked: named in PLUGRAD_BLOCK_PLUGINS.  disabled: autoload is off, or it is not in
+# PLUGRAD_PLUGINS.
+PluginStatus = Literal["loaded", "failed", "empty", "blocked", "disabled"]
 
 
 @dataclass(frozen=True)
@@ -51,9 +53,13 @@ class PluginRecord:
 
     origin: Origin
     status: PluginStatus
-    reason: str = ""  # why it failed, was blocked or disabled (a failure keeps the traceback)
+    reason: str = ""  # one line: why it failed, is empty, was blocked or disabled
     ops: list[str] = field(default_factory=list)  # the op names it registered
     error: BaseException | None = None  # the original exception of a failed plugin
+    details: str = ""  # a failed plugin's full traceback
+    # The names a failed plugin registered before it raised (none of them is in the registry):
+    # an unknown-op error for one of them can say which plugin would have provided it.
+    attempted: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

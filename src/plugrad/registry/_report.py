@@ -1,13 +1,19 @@
-"""The plain-text listing behind ``python -m plugrad plugins``."""
+"""What ``plugrad plugins`` prints: a listing for people, and ``--json`` for tools."""
 
 from __future__ import annotations
 
-from plugrad.registry._records import OpRecord, PluginRecord
+from collections import Counter
+from typing import Final
+
+from plugrad.registry._records import OpRecord, Origin, PluginRecord, PluginStatus
 from plugrad.registry._table import Registry
+
+# The statuses in the order the summary line names them.
+_STATUSES: Final[tuple[PluginStatus, ...]] = ("loaded", "failed", "empty", "blocked", "disabled")
 
 
 def format_plugins(registry: Registry, *, verbose: bool = False) -> str:
-    """Each plugin (distribution, version, entry point, status, ops), then the clashes.
+    """Each plugin (distribution, version, entry point, status, ops), then clashes and notes.
 
     ``verbose`` adds failed plugins' full tracebacks and each op's description (the first
     line of its class docstring).
@@ -20,12 +26,19 @@ def format_plugins(registry: Registry, *, verbose: bool = False) -> str:
         lines.append("")
         lines.append("clashes (unresolved):")
         lines.extend(f"  {clash.message}" for clash in registry.clashes)
-    loaded = sum(1 for p in plugins if p.status == "loaded")
+    if registry.notes:
+        lines.append("")
+        lines.append("warnings:")
+        lines.extend(f"  {note}" for note in registry.notes)
     lines.append("")
-    lines.append(
-        f"{len(plugins)} plugin(s), {loaded} loaded; {len(registry.records)} op(s) registered"
-    )
+    lines.append(_summary(plugins, len(registry.records)))
     return "\n".join(lines)
+
+
+def _summary(plugins: list[PluginRecord], ops: int) -> str:
+    counts = Counter(plugin.status for plugin in plugins)
+    parts = [f"{counts[status]} {status}" for status in _STATUSES if counts[status]]
+    return f"{len(plugins)} plugin(s): {', '.join(parts) or 'none'}; {ops} op(s) registered"
 
 
 def _plugin_lines(registry: Registry, plugin: PluginRecord, *, verbose: bool) -> list[str]:
@@ -34,9 +47,10 @@ def _plugin_lines(registry: Registry, plugin: PluginRecord, *, verbose: bool) ->
         f"{origin.distribution} {origin.version}  {origin.entry_point} = {origin.value}  "
         f"[{plugin.status}]"
     ]
-    if plugin.reason:
-        reason = plugin.reason if verbose else plugin.reason.splitlines()[-1]
-        lines.extend(f"    {line}" for line in reason.splitlines())
+    if verbose and plugin.details:
+        lines.extend(f"    {line}" for line in plugin.details.splitlines())
+    elif plugin.reason:
+        lines.append(f"    {plugin.reason}")
     for name in plugin.ops:
         lines.extend(_op_lines(registry, name, plugin, verbose=verbose))
     return lines
@@ -57,12 +71,73 @@ def _op_lines(registry: Registry, name: str, plugin: PluginRecord, *, verbose: b
 
 def _details(record: OpRecord) -> str:
     spec = record.spec
-    parts = [f"{spec.function.__module__}.{spec.function.__qualname__}"]
+    parts = [_class_path(record)]
     parts.append("variadic" if spec.arity == -1 else f"arity {spec.arity}")
     if spec.double_backward:
         parts.append("double backward")
     if spec.override:
         parts.append(f"overrides, priority {spec.priority}")
     if spec.samples is None:
-        parts.append("no samples")
+        parts.append("no samples: unchecked")
     return "(" + ", ".join(parts) + ")"
+
+
+def _class_path(record: OpRecord) -> str:
+    function = record.spec.function
+    return f"{function.__module__}.{function.__qualname__}"
+
+
+# -- JSON -------------------------------------------------------------------------------------
+
+
+def plugins_json(registry: Registry) -> dict[str, object]:
+    """The listing as plain data: plugins, usable ops, clashes and notes (``--json``)."""
+    return {
+        "plugins": [_plugin_json(plugin) for plugin in registry.plugin_records()],
+        "ops": [_op_json(registry, record) for record in registry.ops()],
+        "clashes": [
+            {
+                "name": clash.name,
+                "message": clash.message,
+                "candidates": [_origin_json(r.origin) for r in clash.candidates],
+            }
+            for clash in registry.clashes
+        ],
+        "notes": list(registry.notes),
+    }
+
+
+def _origin_json(origin: Origin) -> dict[str, object]:
+    return {
+        "entry_point": origin.entry_point,
+        "value": origin.value,
+        "distribution": origin.distribution,
+        "version": origin.version,
+    }
+
+
+def _plugin_json(plugin: PluginRecord) -> dict[str, object]:
+    return {
+        **_origin_json(plugin.origin),
+        "builtin": plugin.origin.builtin,
+        "status": plugin.status,
+        "reason": plugin.reason,
+        "traceback": plugin.details,
+        "ops": list(plugin.ops),
+    }
+
+
+def _op_json(registry: Registry, record: OpRecord) -> dict[str, object]:
+    spec = record.spec
+    return {
+        "name": spec.name,
+        "class": _class_path(record),
+        "description": spec.description,
+        "arity": spec.arity,
+        "double_backward": spec.double_backward,
+        "override": spec.override,
+        "priority": spec.priority,
+        "samples": spec.samples is not None,
+        "origin": _origin_json(record.origin),
+        "shadows": [_origin_json(r.origin) for r in registry.shadowed.get(spec.name, ())],
+    }

@@ -8,13 +8,12 @@ the first lookup, not during ``import plugrad``; it runs once and is cached unti
 from __future__ import annotations
 
 import threading
-import warnings
 from collections.abc import Callable, Iterable, Mapping
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 from plugrad.core.describe import set_label
-from plugrad.registry._errors import PluginWarning, RegistrationError, RegistryError, UnknownOpError
+from plugrad.registry._errors import RegistrationError, RegistryError, UnknownOpError, complain
 from plugrad.registry._loader import load_plugin
 from plugrad.registry._merge import merge
 from plugrad.registry._records import Clash, OpRecord, PluginRecord, PluginStatus
@@ -53,6 +52,7 @@ class Registry:
             installed_sources if given is None else lambda: as_sources(given)
         )
         self._settings = settings
+        self._scope = ""  # what a restricted registry leaves out, for unknown-op messages
         self._lock = threading.RLock()
         self._loading = False
         self._reset()
@@ -78,6 +78,34 @@ class Registry:
         registry._sources = sources
         return registry
 
+    @classmethod
+    def for_distributions(
+        cls, *distributions: str, settings: LoadSettings | None = None
+    ) -> Registry:
+        """plugrad's own ops plus the installed plugins of ``distributions``, and nothing else.
+
+        Other installed plugins are never imported, so a broken one cannot disturb a plugin's
+        test suite.  The environment's knobs are ignored (the distributions are named here),
+        and loading is strict by default: a failure of the named plugins is an error.
+        """
+        wanted = {normalize(name) for name in distributions}
+
+        def sources() -> list[PluginSource]:
+            return [
+                source
+                for source in installed_sources()
+                if source.origin.builtin or normalize(source.origin.distribution) in wanted
+            ]
+
+        registry = cls([], settings=settings or LoadSettings(strict=True))
+        registry._sources = sources
+        registry._scope = (
+            f" This registry holds plugrad's own ops and those of {', '.join(distributions)} "
+            "only (Registry.for_distributions, which op_tests and plugrad_isolate use): name "
+            "any other distribution whose ops these call there too."
+        )
+        return registry
+
     def _reset(self) -> None:
         # Read-only views for everyone else; discovery replaces them whole.
         self.classes: Mapping[str, type[AnyFunction]] = MappingProxyType({})
@@ -85,6 +113,9 @@ class Registry:
         self.shadowed: Mapping[str, tuple[OpRecord, ...]] = MappingProxyType({})
         self.plugins: tuple[PluginRecord, ...] = ()
         self.clashes: tuple[Clash, ...] = ()
+        # Warnings about the set of plugins (not one plugin's failure): shared entry-point
+        # names, allow-list entries that match nothing, attempts to block a built-in.
+        self.notes: tuple[str, ...] = ()
         self.loaded: bool = False
         # resolve()'s table: every registered class (winner or shadowed) -> its name's winner.
         self._winners: dict[type[AnyFunction], type[AnyFunction]] = {}
@@ -125,8 +156,12 @@ class Registry:
     def _discover(self) -> None:
         settings = self._settings or LoadSettings.from_env()
         sources = _deduplicated(sorted(self._sources(), key=_source_order))
-        _check_entry_point_names(sources, strict=settings.strict)
-        _check_allow_list(sources, settings)
+        notes = [*_shared_entry_point_names(sources), *_unknown_allowed(sources, settings)]
+        notes.extend(
+            _blocked_builtin(source) for source in sources if _blocks_builtin(source, settings)
+        )
+        for note in notes:
+            complain(note, strict=settings.strict)
         plugins: list[PluginRecord] = []
         records: list[OpRecord] = []
         for source in sources:
@@ -143,6 +178,7 @@ class Registry:
         self.shadowed = MappingProxyType({k: tuple(v) for k, v in shadowed.items()})
         self.clashes = tuple(clashes)
         self.plugins = tuple(plugins)
+        self.notes = tuple(notes)
         self.classes = MappingProxyType(
             {name: record.spec.function for name, record in winners.items()}
         )
@@ -179,13 +215,24 @@ class Registry:
         for clash in self.clashes:
             if clash.name == name:
                 return RegistrationError(clash.message)
+        owner = _likely_owner(name, self.plugins)
+        if owner is not None:
+            return UnknownOpError(
+                f"no op named {name!r} is registered: its {_not_loaded(owner)}. "
+                "`plugrad plugins` lists every plugin and its status."
+            )
         import difflib  # deferred: only error messages need it
 
         close = difflib.get_close_matches(name, list(self.classes), n=3)
         hint = f" Did you mean {', '.join(map(repr, close))}?" if close else ""
+        absent = [p for p in self.plugins if p.status != "loaded"]
+        if absent:
+            listed = "; ".join(_not_loaded(p) for p in absent[:5])
+            more = f" (and {len(absent) - 5} more)" if len(absent) > 5 else ""
+            hint += f" Plugins not loaded, one of which may provide it: {listed}{more}."
         return UnknownOpError(
-            f"no op named {name!r} is registered.{hint} "
-            "`python -m plugrad plugins` lists the registered ops and the plugins they came from."
+            f"no op named {name!r} is registered.{hint}{self._scope} "
+            "`plugrad plugins` lists the registered ops and the plugins they came from."
         )
 
     def describe(self, cls: type[AnyFunction]) -> str:
@@ -217,50 +264,54 @@ def _deduplicated(sources: list[PluginSource]) -> list[PluginSource]:
     return unique
 
 
-def _check_entry_point_names(sources: list[PluginSource], *, strict: bool) -> None:
+def _shared_entry_point_names(sources: list[PluginSource]) -> list[str]:
     """Two distributions with one entry-point name: both load, but say so (pluggy is silent)."""
     by_name: dict[str, list[PluginSource]] = {}
     for source in sources:
         by_name.setdefault(source.origin.entry_point, []).append(source)
-    for name, same in by_name.items():
-        if len(same) > 1:
-            origins = "; ".join(str(s.origin) for s in same)
-            message = (
-                f"plugrad: {len(same)} plugins share the entry-point name {name!r} ({origins}). "
-                f"Both load, but {BLOCK_ENV}={name} would block both; name one as "
-                "'distribution:entry_point'. Ask the authors to rename one."
-            )
-            _complain(message, strict=strict)
+    return [
+        f"plugrad: {len(same)} plugins share the entry-point name {name!r} "
+        f"({'; '.join(str(s.origin) for s in same)}). Both load, but {BLOCK_ENV}={name} would "
+        "block both; name one as 'distribution:entry_point'. Ask the authors to rename one."
+        for name, same in by_name.items()
+        if len(same) > 1
+    ]
 
 
-def _check_allow_list(sources: list[PluginSource], settings: LoadSettings) -> None:
+def _unknown_allowed(sources: list[PluginSource], settings: LoadSettings) -> list[str]:
     if settings.allow is None:
-        return
+        return []
     known: set[str] = set()
     for source in sources:
         known |= selectors(source.origin.entry_point, source.origin.distribution)
     unknown = sorted(name for name in settings.allow if normalize(name) not in known)
-    if unknown:
-        third_party = sorted({s.origin.entry_point for s in sources if not s.origin.builtin})
-        _complain(
-            f"plugrad: {ALLOW_ENV} names {', '.join(unknown)}, but no installed plugin has that "
-            f"name (third-party plugins found: {', '.join(third_party) or 'none'}).",
-            strict=settings.strict,
-        )
+    if not unknown:
+        return []
+    third_party = sorted({s.origin.entry_point for s in sources if not s.origin.builtin})
+    return [
+        f"plugrad: {ALLOW_ENV} names {', '.join(unknown)}, but no installed plugin has that "
+        f"name (third-party plugins found: {', '.join(third_party) or 'none'})."
+    ]
+
+
+def _blocks_builtin(source: PluginSource, settings: LoadSettings) -> bool:
+    origin = source.origin
+    return origin.builtin and settings.blocks(selectors(origin.entry_point, origin.distribution))
+
+
+def _blocked_builtin(source: PluginSource) -> str:
+    return (
+        f"plugrad: {BLOCK_ENV} names {source.origin}, one of plugrad's own op families, which "
+        "always load; to replace one of its ops, register yours with override=True."
+    )
 
 
 def _skip_reason(source: PluginSource, settings: LoadSettings) -> tuple[PluginStatus, str] | None:
     """Why ``source`` is not loaded, or None if it is."""
     origin = source.origin
-    names = selectors(origin.entry_point, origin.distribution)
     if origin.builtin:
-        if settings.blocks(names):
-            _complain(
-                f"plugrad: {BLOCK_ENV} names {origin}, one of plugrad's own op families, which "
-                "always load; to replace one of its ops, register yours with override=True.",
-                strict=settings.strict,
-            )
         return None
+    names = selectors(origin.entry_point, origin.distribution)
     if settings.blocks(names):
         return "blocked", f"named in {BLOCK_ENV}"
     if settings.allow is not None:
@@ -272,10 +323,43 @@ def _skip_reason(source: PluginSource, settings: LoadSettings) -> tuple[PluginSt
     return None
 
 
-def _complain(message: str, *, strict: bool) -> None:
-    if strict:
-        raise RegistrationError(message)
-    warnings.warn(message, PluginWarning, stacklevel=4)
+def _likely_owner(name: str, plugins: Iterable[PluginRecord]) -> PluginRecord | None:
+    """The plugin, not loaded, that would have provided op ``name``, as far as can be told.
+
+    A failed plugin may have registered the name before it raised; otherwise the op's
+    namespace (``special`` of ``special.erf``) is matched against each plugin's entry-point
+    name, distribution (with or without a ``plugrad-`` prefix) and top-level module.
+    """
+    absent = [p for p in plugins if p.status != "loaded"]
+    for plugin in absent:
+        if name in plugin.attempted:
+            return plugin
+    namespace, dot, _ = name.rpartition(".")
+    if not dot:
+        return None
+    wanted = {normalize(namespace), normalize(f"plugrad-{namespace}")}
+    for plugin in absent:
+        origin = plugin.origin
+        module = origin.value.partition(":")[0].partition(".")[0]
+        names = {normalize(origin.entry_point), normalize(origin.distribution), normalize(module)}
+        if names & wanted:
+            return plugin
+    return None
+
+
+def _not_loaded(plugin: PluginRecord) -> str:
+    """``its plugin 'special' (plugrad-special 0.2.0) is blocked by PLUGRAD_BLOCK_PLUGINS``."""
+    origin = plugin.origin
+    who = f"plugin {origin.entry_point!r} ({origin.distribution} {origin.version})"
+    if plugin.status == "blocked":
+        return f"{who} is blocked by {BLOCK_ENV}"
+    if plugin.status == "disabled":
+        return f"{who} is disabled: {plugin.reason}"
+    if plugin.status == "failed":
+        return f"{who} failed to load: {plugin.reason}"
+    if plugin.status == "empty":
+        return f"{who} registers no ops: {plugin.reason}"
+    return f"{who} is {plugin.status}"
 
 
 def _winner_table(

@@ -2,17 +2,22 @@
 
 ``check_op("name")`` (or a ``Function`` subclass, with samples) runs every check and raises
 ``OpCheckError``, an ``AssertionError``, naming the op, the check and the values that
-disagreed.  For pytest, one line in a test module covers every op a distribution registers::
+disagreed.  For pytest, one line in a test module covers every op a distribution registers,
+beside plugrad's own ops and isolated from every other installed plugin::
 
     from plugrad.testing import op_tests
     test_ops = op_tests(distribution="my-plugin")
+
+An op registered without samples gets a test too, which fails: registering needs no samples,
+passing the kit does.
 
 ``fake_plugin``, ``failing_source`` and ``plugin_source`` make plugins that were never
 installed, for tests of registration; ``numerical_gradient`` is the central difference the kit
 (and ``plugrad.utils.gradient_check``) compares gradients with.
 
-The ``plugrad`` pytest plugin (installed with plugrad) adds the ``plugrad_registry`` fixture
-and the ``plugrad_ops`` marker; see ``plugrad.testing.pytest_plugin``.
+The ``plugrad`` pytest plugin (installed with plugrad) adds the ``plugrad_registry`` fixture,
+the ``plugrad_ops`` marker and the ``plugrad_isolate`` ini option; see
+``plugrad.testing.pytest_plugin``.
 """
 
 from plugrad.testing._cases import OpCase as OpCase

@@ -12,6 +12,9 @@ It gives op authors:
   (``plugrad.testing.op_tests`` is the same as a one-liner);
 * the ``plugrad_registry`` fixture: a function that builds an isolated registry from plugin
   objects (plus plugrad's own ops) and makes it the active one for the rest of the test;
+* the ``plugrad_isolate`` ini option: ``plugrad_isolate = ["my-plugin"]`` in a plugin's
+  ``[tool.pytest.ini_options]`` makes the whole session see plugrad's own ops and that
+  distribution's only, so another installed plugin that is broken never fails the suite;
 * readable test ids (the op's name) for ``OpCase`` parameters.
 
 plugrad is imported only when one of these is used, so the plugin costs nothing otherwise.
@@ -20,6 +23,7 @@ plugrad is imported only when one of these is used, so the plugin costs nothing 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from typing import TYPE_CHECKING
 
 import pytest
@@ -29,6 +33,19 @@ if TYPE_CHECKING:
 
 MARKER = "plugrad_ops"
 ARGUMENT = "plugrad_op"
+ISOLATE = "plugrad_isolate"
+
+_session_registry = pytest.StashKey[ExitStack]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addini(
+        ISOLATE,
+        type="args",
+        default=[],
+        help="distributions whose op plugins this session loads, besides plugrad's own ops; "
+        "no other installed plugin is imported (for a plugin's own test suite)",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -37,6 +54,48 @@ def pytest_configure(config: pytest.Config) -> None:
         f"{MARKER}(distribution=None, names=None): run a test taking '{ARGUMENT}' once per "
         "registered op (of that distribution, or with those names)",
     )
+    distributions: list[str] = config.getini(ISOLATE)
+    if distributions:
+        config.stash[_session_registry] = _isolate(distributions)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    stack = config.stash.get(_session_registry, None)
+    if stack is not None:
+        stack.close()
+        del config.stash[_session_registry]
+
+
+def _isolate(distributions: list[str]) -> ExitStack:
+    """Make a registry of plugrad's ops and ``distributions`` the active one, until closed."""
+    from plugrad.registry import Registry, RegistryError, use_registry
+
+    registry = Registry.for_distributions(*distributions)
+    stack = ExitStack()
+    try:
+        stack.enter_context(use_registry(registry))
+    except RegistryError as error:
+        import traceback
+
+        cause = error.__cause__
+        details = "" if cause is None else "\n" + "".join(traceback.format_exception(cause))
+        raise pytest.UsageError(f"{ISOLATE} = {distributions}: {error}{details}") from error
+    _check_installed(registry, distributions, stack)
+    return stack
+
+
+def _check_installed(registry: Registry, distributions: list[str], stack: ExitStack) -> None:
+    from plugrad.registry._settings import normalize
+
+    found = {normalize(plugin.origin.distribution) for plugin in registry.plugin_records()}
+    missing = [name for name in distributions if normalize(name) not in found]
+    if missing:
+        stack.close()
+        raise pytest.UsageError(
+            f"{ISOLATE} names {', '.join(missing)}, but no installed distribution of that name "
+            "has a plugrad plugin (an entry point in the 'plugrad.plugins' group); install it "
+            "first, such as with `pip install -e .` in its folder"
+        )
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
