@@ -25,6 +25,7 @@ if TYPE_CHECKING:  # what the lazy attributes below are, for type checkers
     from plugrad import cuda as cuda
     from plugrad import dataloaders as dataloaders
     from plugrad import datasets as datasets
+    from plugrad import func as func
     from plugrad import functions as functions
     from plugrad import functions_conv as functions_conv
     from plugrad import layers as layers
@@ -33,6 +34,7 @@ if TYPE_CHECKING:  # what the lazy attributes below are, for type checkers
     from plugrad import registry as registry
     from plugrad import transforms as transforms
     from plugrad import utils as utils
+    from plugrad.core.engine import gradients as gradients
     from plugrad.dataloaders import DataLoader as DataLoader
     from plugrad.dataloaders import SeqDataLoader as SeqDataLoader
     from plugrad.datasets import Dataset as Dataset
@@ -46,6 +48,7 @@ _LAZY_MODULES = frozenset(
         "cuda",
         "dataloaders",
         "datasets",
+        "func",
         "functions",
         "functions_conv",
         "layers",
@@ -62,6 +65,7 @@ _LAZY_NAMES = {
     "Dataset": "plugrad.datasets",
     "Layer": "plugrad.nn",
     "Model": "plugrad.nn",
+    "gradients": "plugrad.core.engine",
 }
 
 
@@ -101,8 +105,10 @@ __all__ = [
     "dataloaders",
     "datasets",
     "enable_grad",
+    "func",
     "functions",
     "functions_conv",
+    "gradients",
     "is_grad_enabled",
     "is_simple_core",
     "is_train",

@@ -11,22 +11,34 @@ An error halfway leaves no stale state.
 
 Each function's derivative rule (``Function.vjp``) runs on plain ndarrays for first order and
 on Variables, recorded, under ``create_graph=True``; see ``plugrad.core.function``.
+
+Two entries share the walk.  ``Variable.backward`` accumulates into the leaves' ``grad``.
+``gradients(outputs, inputs)`` writes nothing anywhere and returns the gradient of each input:
+a leaf's is what the walk leaves pending for it; an intermediate value's is read by a stop the
+walk makes at its creator's generation (every contribution to it comes from a newer function),
+and when only intermediate values are wanted the walk ends at the last of those stops, so
+nothing behind them is differentiated.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 
 from plugrad.core.config import _enable_backprop, using_config
 from plugrad.core.describe import describe
-from plugrad.core.function import output_variable
+from plugrad.core.function import Function, output_variable
 from plugrad.core.variable import StandIn, Variable
-from plugrad.typing import AnyFunction, Array
+from plugrad.typing import AnyFunction, Array, Operand
 
 Grad = Any  # an ndarray on the first-order path, a Variable with create_graph
 Key = Any  # a leaf Variable, a Function (its first output), or (Function, index)
+# Runs one op's first-order rule on its arguments: ``run_rule(rule, args)`` (``gradients``).
+RuleRunner = Callable[[Callable[..., Any], tuple[Any, ...]], Any]
+# What the walk calls instead of its own first-order path: ``runner(func, gys) -> gxs``.
+_Runner = Callable[[AnyFunction, tuple[Any, ...]], Any]
 
 
 def run_backward(output: Variable, *, retain_grad: bool, create_graph: bool) -> None:
@@ -53,6 +65,289 @@ def run_backward(output: Variable, *, retain_grad: bool, create_graph: bool) -> 
         _walk(output, root, seed, retain_grad, create_graph=False)
 
 
+def gradients(
+    outputs: Variable | Sequence[Variable],
+    inputs: Variable | Sequence[Variable],
+    grad_outputs: Operand | Sequence[Operand | None] | None = None,
+    create_graph: bool = False,
+) -> tuple[Variable, ...]:
+    """The gradients of ``outputs`` with respect to each of ``inputs``, returned, not stored.
+
+    ``torch.autograd.grad``'s idea: no ``grad`` is written anywhere (so no reference cycle
+    ``x -> x.grad -> its graph -> x`` is left behind), and the walk goes no further back than
+    the inputs need.  ``grad_outputs`` seeds each output (ones by default, as ``backward``);
+    with several outputs it is a sequence with one entry per output (``None`` for ones).
+    Inputs may be intermediate values as well as leaves.  An input the outputs do not depend
+    on gets zeros.  With ``create_graph`` the backward pass is recorded, so the gradients can
+    be differentiated again; without it they are constants.
+    """
+    ys = _variables(outputs, "outputs")
+    xs = _variables(inputs, "inputs")
+    seeds = _seeds(ys, outputs, grad_outputs, create_graph)
+    found = collect_gradients(ys, seeds, xs, create_graph=create_graph)
+    # A seed or a gradient may reach several inputs as the same array: each gets its own.
+    handed_out = set() if create_graph else {id(seed) for seed in seeds}
+    return tuple(
+        [_returned(x, g, create_graph, handed_out) for x, g in zip(xs, found, strict=True)]
+    )
+
+
+def collect_gradients(
+    outputs: Sequence[Variable],
+    seeds: Sequence[Grad | None],
+    inputs: Sequence[Variable],
+    *,
+    create_graph: bool,
+    run_rule: RuleRunner | None = None,
+    prune: bool = False,
+) -> list[Grad | None]:
+    """The gradient reaching each input from ``outputs`` seeded with ``seeds`` (``None`` where
+    none arrives), as the walk holds it: ndarrays on the first-order path, Variables with
+    ``create_graph``.  Writes no ``grad``.  The engine side of ``gradients`` and ``plugrad.func``.
+
+    For first order only: ``run_rule``, for seeds that are not plain ndarrays, is called as
+    ``run_rule(rule, args)`` to run each op's rule: its ``vjp`` (written for any kind of value)
+    even where an array-only ``vjp_array`` exists.  ``prune`` passes gradients on only towards
+    the inputs, after one pass over the graph to find the functions on the way: for graphs
+    where much leads elsewhere (the graph of a backward pass hangs on its forward pass).
+    """
+    pending: dict[Key, Grad] = {}
+    roots: list[AnyFunction] = []
+    for y, seed in zip(outputs, seeds, strict=True):
+        if seed is None or y._constant:
+            continue
+        key = _key(y)
+        previous = pending.get(key)
+        pending[key] = seed if previous is None else previous + seed
+        creator = y.creator
+        if creator is not None and not any(creator is root for root in roots):
+            roots.append(creator)
+    found: dict[Key, Grad] = {}
+    if roots:
+        wants_leaves = any(x.creator is None for x in inputs)
+        stops = _stops(inputs, pending, found, last_ends_walk=not wants_leaves)
+        runner = None
+        if not create_graph and (prune or run_rule is not None):
+            runner = _runner(run_rule or _call_rule, _Towards(roots, inputs) if prune else None)
+        try:
+            if create_graph:
+                with using_config("enable_backprop", True):
+                    _propagate(pending, [*stops, *roots], None, True, None)
+            else:
+                _propagate(pending, [*stops, *roots], None, False, runner)
+        except _WalkDone:
+            pass
+    return [pending.get(x) if x.creator is None else found.get(_key(x)) for x in inputs]
+
+
+def _call_rule(rule: Callable[..., Any], args: tuple[Any, ...]) -> Any:
+    return rule(*args)
+
+
+def _runner(run_rule: RuleRunner, towards: _Towards | None) -> _Runner:
+    """The walk's first-order step: ``run_rule`` on the op's rule, then, when pruning, each
+    gradient that leads to no input dropped (so the walk does not go there)."""
+
+    def run(func: AnyFunction, gys: tuple[Grad, ...]) -> Any:
+        gxs = _run_by(run_rule, func, gys)
+        return gxs if towards is None else towards.pruned(func, gxs)
+
+    return run
+
+
+class _Towards:
+    """Which values lead to the inputs of a walk: the inputs, and the outputs of functions
+    from which an input can be reached (found by one pass over the graph behind the roots)."""
+
+    __slots__ = ("keys", "leading")
+
+    def __init__(self, roots: list[AnyFunction], inputs: Sequence[Variable]) -> None:
+        self.keys = {_key(x) for x in inputs}
+        self.leading: set[AnyFunction] = set()
+        # Depth first, each function finished after every function behind it (the graph has
+        # no cycles: an input is always older than the function using it).
+        done: set[AnyFunction] = set()
+        stack: list[tuple[AnyFunction, bool]] = [(root, False) for root in roots]
+        while stack:
+            func, behind_done = stack.pop()
+            if behind_done:
+                if any(self.leads(x) for x in func.inputs):
+                    self.leading.add(func)
+                continue
+            if func in done:
+                continue
+            done.add(func)
+            stack.append((func, True))
+            for x in func.inputs:
+                creator = x.creator
+                if creator is not None and creator not in done and not x._constant:
+                    stack.append((creator, False))
+
+    def leads(self, x: Variable) -> bool:
+        creator = x.creator
+        return _key(x) in self.keys or (creator is not None and creator in self.leading)
+
+    def pruned(self, func: AnyFunction, gxs: Any) -> Any:
+        """``gxs`` with ``None`` for the inputs of ``func`` that lead to no input of the walk."""
+        inputs = func.inputs
+        if type(gxs) is not tuple:
+            return gxs if self.leads(inputs[0]) else None
+        if len(gxs) != len(inputs):
+            return gxs  # the walk reports the wrong count
+        return tuple([g if self.leads(x) else None for x, g in zip(inputs, gxs, strict=True)])
+
+
+class _WalkDone(Exception):  # noqa: N818  # a signal, not an error
+    """Raised by the last read stop when nothing behind it is wanted: the walk is over."""
+
+
+class _ReadStop(Function[*tuple[Any, ...]]):
+    """A stop on the walk where intermediate values' gradients are read (for ``gradients``).
+
+    A value's gradient is complete once the walk reaches its creator's generation: every
+    function using the value is newer.  The stop waits in that generation's bucket like a
+    function without inputs, ahead of every function arriving there later (buckets grow at the
+    end), so it reads before the creator passes the gradient on.  This keeps reading out of the
+    walk's loop, which runs unchanged for every ``backward``.
+    """
+
+    __slots__ = ("ends_walk", "found", "keys", "pending")
+
+    def __init__(
+        self,
+        generation: int,
+        keys: list[Key],
+        pending: dict[Key, Grad],
+        found: dict[Key, Grad],
+        ends_walk: bool,
+    ) -> None:
+        self._inputs = ()
+        self._y = None
+        self.generation = generation
+        self.keys = keys
+        self.pending = pending
+        self.found = found
+        self.ends_walk = ends_walk
+        pending[self] = None  # the walk takes a function's pending gradient as it visits it
+
+    def vjp(self, *gy: object) -> tuple[()]:
+        for key in self.keys:
+            g = self.pending.get(key)
+            if g is not None:
+                self.found[key] = g
+        if self.ends_walk:
+            raise _WalkDone
+        return ()
+
+
+def _stops(
+    inputs: Sequence[Variable],
+    pending: dict[Key, Grad],
+    found: dict[Key, Grad],
+    last_ends_walk: bool,
+) -> list[_ReadStop]:
+    """One read stop per generation holding intermediate inputs, newest first."""
+    keys_at: dict[int, list[Key]] = {}
+    for x in inputs:
+        creator = x.creator
+        if creator is not None:
+            keys_at.setdefault(creator.generation, []).append(_key(x))
+    generations = sorted(keys_at, reverse=True)
+    return [
+        _ReadStop(g, keys_at[g], pending, found, ends_walk=last_ends_walk and g == generations[-1])
+        for g in generations
+    ]
+
+
+def _variables(values: Variable | Sequence[Variable], what: str) -> list[Variable]:
+    given: object = values
+    if isinstance(given, Variable):
+        return [given]
+    if not isinstance(given, Sequence):
+        raise TypeError(
+            f"gradients: {what} must be a Variable or a list of Variables, got "
+            f"{type(given).__name__}"
+        )
+    items: list[object] = list(given)
+    for index, item in enumerate(items):
+        if not isinstance(item, Variable):
+            raise TypeError(
+                f"gradients: {what} must be Variables, got {type(item).__name__} at position "
+                f"{index}; wrap arrays with Variable(...) before computing with them"
+            )
+    return items  # type: ignore[return-value]  # every item checked above
+
+
+def _seeds(
+    ys: list[Variable],
+    outputs: Variable | Sequence[Variable],
+    grad_outputs: Operand | Sequence[Operand | None] | None,
+    create_graph: bool,
+) -> list[Grad]:
+    """One seed per output: the given gradient, or ones (a constant, as ``backward``'s)."""
+    given: list[object]
+    if grad_outputs is None:
+        given = [None] * len(ys)
+    elif isinstance(outputs, Variable):
+        given = [grad_outputs]
+    else:
+        if isinstance(grad_outputs, Variable | np.ndarray | float | int | np.generic):
+            raise TypeError(
+                "gradients: with a sequence of outputs, grad_outputs is a sequence with one "
+                "entry per output (None for ones)"
+            )
+        given = list(grad_outputs)
+        if len(given) != len(ys):
+            raise ValueError(
+                f"gradients: {len(ys)} output(s) but {len(given)} grad_outputs; give one per "
+                "output (None for ones)"
+            )
+    return [
+        _seed(y, g, index, create_graph) for index, (y, g) in enumerate(zip(ys, given, strict=True))
+    ]
+
+
+def _seed(y: Variable, given: object, index: int, create_graph: bool) -> Grad:
+    if given is None:
+        ones = np.ones_like(y.data)
+        return Variable._wrap(ones, constant=True) if create_graph else ones
+    if isinstance(given, Variable):
+        data = given.data
+    elif isinstance(given, np.ndarray | np.generic | float | int):
+        data = np.asarray(given)
+    else:
+        raise TypeError(
+            f"gradients: grad_outputs[{index}] must be a Variable, an ndarray or a number, "
+            f"got {type(given).__name__}"
+        )
+    if data.shape != y.shape:
+        raise ValueError(
+            f"gradients: grad_outputs[{index}] has shape {data.shape} but output {index} has "
+            f"shape {y.shape}; a seed has its output's shape"
+        )
+    if data.dtype != y.dtype and y.dtype.kind == "f":
+        data = data.astype(y.dtype)  # a float32 graph stays float32
+    if create_graph:
+        if isinstance(given, Variable) and given.data is data:
+            return given  # the caller's Variable: the gradients depend on it
+        return Variable._wrap(data, constant=True)
+    return data
+
+
+def _returned(x: Variable, g: Grad | None, create_graph: bool, handed_out: set[int]) -> Variable:
+    """The gradient of ``x`` as ``gradients`` returns it: zeros where none arrived, and on the
+    first-order path a constant with an array of its own."""
+    if g is None:
+        return Variable._wrap(np.zeros_like(x.data), constant=True)
+    if create_graph:
+        return g if isinstance(g, Variable) else Variable(np.asarray(g))
+    data = g if type(g) is np.ndarray else np.asarray(g)
+    if id(data) in handed_out or not data.flags.writeable or data.base is not None:
+        data = data.copy()
+    handed_out.add(id(data))
+    return Variable._wrap(data, constant=True)
+
+
 def _key(x: Variable) -> Key:
     creator = x.creator
     if creator is None:
@@ -64,13 +359,43 @@ def _walk(
     output: Variable, root: AnyFunction, seed: Grad, retain_grad: bool, create_graph: bool
 ) -> None:
     pending: dict[Key, Grad] = {_key(output): seed}
-    leaves: list[Variable] = []
     # With retain_grad, the intermediate Variables met on the way get their gradients.
     retained: dict[Key, list[Variable]] | None = {} if retain_grad else None
-    generation = root.generation
-    buckets: dict[int, list[AnyFunction]] = {generation: [root]}
-    queued: set[AnyFunction] = {root}  # functions of several outputs already waiting
-    fast = retained is None and not create_graph  # the common first-order walk
+    leaves = _propagate(pending, [root], retained, create_graph, runner=None)
+
+    # The seed may be an array the caller still holds (a grad they set): no leaf may get it.
+    handed_out: set[int] = set() if create_graph else {id(seed)}
+    for leaf in leaves:
+        _accumulate(leaf, pending.pop(leaf), create_graph, handed_out)
+    if retain_grad:
+        output.grad = seed if create_graph else Variable._wrap(np.array(seed))
+    else:
+        output.grad = None  # DeZero clears every output's grad when it does not retain them
+
+
+def _propagate(
+    pending: dict[Key, Grad],
+    roots: list[AnyFunction],
+    retained: dict[Key, list[Variable]] | None,
+    create_graph: bool,
+    runner: _Runner | None,
+) -> list[Variable]:
+    """Run the rule of every function behind ``roots``, newest generation first, each once.
+
+    ``pending`` holds the gradients on their way (the seeds, at the start; each root's is
+    there); the leaves' gradients stay in it.  Returns the leaves reached, in arrival order.
+    ``runner`` runs the first-order rules instead of the inlined ndarray path (see
+    ``collect_gradients``).
+    """
+    leaves: list[Variable] = []
+    generation = roots[0].generation
+    buckets: dict[int, list[AnyFunction]] = {}
+    queued: set[AnyFunction] = set()  # functions of several outputs already waiting
+    for root in roots:
+        generation = max(generation, root.generation)
+        buckets.setdefault(root.generation, []).append(root)
+        queued.add(root)
+    fast = retained is None and not create_graph and runner is None  # the common walk
 
     while buckets:
         bucket = buckets.pop(generation, None)
@@ -110,7 +435,7 @@ def _walk(
                         raise _gradient_count_error(func, count, len(inputs))
                     pairs = zip(inputs, gxs)  # noqa: B905  # lengths checked above
             else:
-                gxs = _run_rule(func, pending, retained, create_graph)
+                gxs = _run_rule(func, pending, retained, create_graph, runner)
                 xs = func.inputs
                 if type(gxs) is not tuple:
                     gxs = (gxs,)
@@ -161,15 +486,7 @@ def _walk(
                 else:
                     waiting.append(creator)
         generation -= 1
-
-    # The seed may be an array the caller still holds (a grad they set): no leaf may get it.
-    handed_out: set[int] = set() if create_graph else {id(seed)}
-    for leaf in leaves:
-        _accumulate(leaf, pending.pop(leaf), create_graph, handed_out)
-    if retain_grad:
-        output.grad = seed if create_graph else Variable._wrap(np.array(seed))
-    else:
-        output.grad = None  # DeZero clears every output's grad when it does not retain them
+    return leaves
 
 
 def _remember(retained: dict[Key, list[Variable]], key: Key, x: Variable) -> None:
@@ -188,6 +505,7 @@ def _run_rule(
     pending: dict[Key, Grad],
     retained: dict[Key, list[Variable]] | None,
     create_graph: bool,
+    runner: _Runner | None = None,
 ) -> Any:
     """Take the gradients waiting on ``func``'s outputs and run its derivative on them."""
     if type(func._y) is not tuple:  # one output: its gradient is waiting (that is how we came)
@@ -200,10 +518,24 @@ def _run_rule(
 
     if create_graph:
         return _graph_rule(func, gys)
+    if runner is not None:
+        return runner(func, gys)
     if func.has_array_rule:
         return func.array_rule(*_arrays_of(func), *gys)
     if func.has_backward:
         return _dezero_backward(func, gys)
+    raise NotImplementedError(f"{describe(func)} defines no derivative (vjp or backward)")
+
+
+def _run_by(run_rule: RuleRunner, func: AnyFunction, gys: tuple[Grad, ...]) -> Any:
+    """First order through ``run_rule``: the op's ``vjp`` where it has one (the rule for any
+    kind of value), else its array rule, else its DeZero-style ``backward``."""
+    if func.has_vjp:
+        return run_rule(func.vjp, (*_arrays_of(func), *gys))
+    if func.has_array_rule:
+        return run_rule(func.array_rule, (*_arrays_of(func), *gys))
+    if func.has_backward:
+        return run_rule(lambda *g: _dezero_backward(func, g), gys)
     raise NotImplementedError(f"{describe(func)} defines no derivative (vjp or backward)")
 
 

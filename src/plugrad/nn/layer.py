@@ -12,6 +12,7 @@ import weakref
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from plugrad.core.engine import gradients
 from plugrad.core.variable import Parameter, Variable
 
 
@@ -103,6 +104,21 @@ class Layer:
 
     def _names(self) -> list[str]:
         return list(self._param_names)  # a copy: the walk may run while attributes change
+
+    def param_grads(self, loss: Variable, create_graph: bool = False) -> dict[str, Variable]:
+        """``{name: d loss / d parameter}`` for every parameter, under ``named_params``' names
+        (``l0/W``), computed without touching any ``grad``: for meta-learning, natural
+        gradients, or checking a training step.  A parameter the loss does not depend on gets
+        zeros; with ``create_graph`` the gradients can be differentiated again."""
+        named = list(self.named_params())
+        for name, param in named:
+            if param.data is None:
+                raise ValueError(
+                    f"{type(self).__name__}.param_grads: parameter {name} has no data yet; "
+                    "layers create their weights on their first call, so compute the loss first"
+                )
+        grads = gradients(loss, [param for _, param in named], create_graph=create_graph)
+        return {name: g for (name, _), g in zip(named, grads, strict=True)}
 
     def cleargrads(self) -> None:
         """Forget the gradients of every parameter (before the next ``backward``)."""
