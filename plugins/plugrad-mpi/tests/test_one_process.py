@@ -257,7 +257,9 @@ def test_a_gradient_still_held_is_never_overwritten() -> None:
 
 def test_a_gradient_of_the_wrong_shape_is_named() -> None:
     named = _params(np.zeros(3))
-    named[0][1].grad = Variable(np.zeros(1))
+    grad = Variable(np.zeros(3))
+    named[0][1].grad = grad
+    grad.data = np.zeros(1)  # a gradient's data replaced after assignment (grad= checks shapes)
     with pytest.raises(ValueError, match=r"gradient of parameter 'p0' has shape \(1,\)"):
         Layout(named).buckets[0].pack_grads(1.0)
 
