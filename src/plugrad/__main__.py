@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from typing import Final, Literal, NamedTuple
 
 from plugrad.registry import PluginWarning, Registry, RegistryError, active_registry
+from plugrad.registry._loader import error_line
 
 DESCRIPTION: Final = """\
 plugrad's command line.
@@ -164,6 +165,10 @@ def check_results(registry: Registry) -> list[CheckResult]:
                 check_op(record, registry=registry)
             except OpCheckError as failure:
                 error = str(failure)
+            except KeyboardInterrupt:
+                raise
+            except BaseException as failure:  # an op that exits or raises past the kit
+                error = f"the check itself raised {error_line(failure)}"
         results.append(CheckResult("op", record.name, record.origin.distribution, error))
     broken = {"failed": "failed to load", "empty": "registers no ops"}
     for plugin in registry.plugin_records():

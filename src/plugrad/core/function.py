@@ -46,6 +46,7 @@ from typing import (
 import numpy as np
 
 from plugrad.core.config import _enable_backprop
+from plugrad.core.describe import describe
 from plugrad.core.spec import OpOptions, OpSpec, check_options
 from plugrad.core.variable import StandIn, Variable, check_array
 from plugrad.typing import AnyFunction, Array, Operand, V
@@ -275,6 +276,8 @@ class Function(Generic[*Ins]):
         if not isinstance(x, Variable):
             x = _constant(self, x, inputs)
         data = x.data
+        if data is None:  # DeZero's placeholder Variable(None): one comparison, ~5 ns
+            raise _no_data_error(self, 0)
         if self.takes_scalars and data.ndim == 0:
             data = data[()]
         ys = self.forward(data)  # type: ignore[arg-type]
@@ -321,12 +324,18 @@ class Function(Generic[*Ins]):
         if len(variables) == 2:
             x0, x1 = variables
             d0, d1 = x0.data, x1.data
+            if d0 is None or d1 is None:  # type: ignore[redundant-expr]  # Variable(None): ~10 ns
+                raise _no_data_error(self, 0 if d0 is None else 1)
             if self.takes_scalars and d0.ndim == 0 and d1.ndim == 0:
                 ys = self.forward(d0[()], d1[()])  # type: ignore[call-arg]
             else:
                 ys = self.forward(d0, d1)  # type: ignore[call-arg]
         else:
-            ys = self.forward(*[v.data for v in variables])  # type: ignore[arg-type]
+            arrays: list[Array | None] = [v.data for v in variables]
+            for index, array in enumerate(arrays):
+                if array is None:
+                    raise _no_data_error(self, index)
+            ys = self.forward(*arrays)  # type: ignore[arg-type]
         if type(ys) is not _ndarray:
             if isinstance(ys, _generic):
                 ys = _asarray(ys)
@@ -486,18 +495,51 @@ def _generation_of(inputs: tuple[Variable, ...]) -> int:
 
 
 def _with_constants(func: AnyFunction, inputs: tuple[object, ...]) -> tuple[Variable, ...]:
-    return tuple([x if isinstance(x, Variable) else _constant(func, x, inputs) for x in inputs])
+    return tuple(
+        [
+            x if isinstance(x, Variable) else _constant(func, x, inputs, index)
+            for index, x in enumerate(inputs)
+        ]
+    )
 
 
-def _constant(func: AnyFunction, x: object, inputs: tuple[object, ...]) -> Variable:
-    """Wrap a non-Variable input; it is a constant and gets no gradient."""
+def _constant(func: AnyFunction, x: object, inputs: tuple[object, ...], index: int = 0) -> Variable:
+    """Wrap a non-Variable input (input ``index``); it is a constant and gets no gradient."""
     if isinstance(x, np.ndarray):
-        check_array(x, f"{type(func).__name__} input")
+        check_array(x, f"{_op_name(func)} input {index}")
         return Variable._wrap(x, constant=True)
-    if isinstance(x, (*_PY_NUMBERS, np.number, np.bool_)):
+    if isinstance(x, _PY_NUMBERS):
         return Variable._wrap(np.asarray(x, dtype=_dtype_for_number(x, inputs)), constant=True)
+    if isinstance(x, np.number | np.bool_):
+        data = np.asarray(x)
+        check_array(data, f"{_op_name(func)} input {index}")  # refuses complex scalars
+        return Variable._wrap(data, constant=True)
     raise TypeError(
-        f"{type(func).__name__} takes Variables, numpy.ndarrays and numbers, got {type(x).__name__}"
+        f"{_op_name(func)} takes Variables, numpy.ndarrays and numbers, {_not_an_operand(x)}"
+    )
+
+
+def _op_name(func: AnyFunction) -> str:
+    """How input errors name the op: its registered name where it has one, else its class."""
+    cls = type(func)
+    return cls.op_name or cls.__name__
+
+
+def _not_an_operand(x: object) -> str:
+    """What was passed instead of an operand, and what to do about it."""
+    if x is None:
+        return "got None (a function that returned nothing, or an optional argument left out?)"
+    if isinstance(x, complex):
+        return f"got the complex number {x!r}; plugrad differentiates real functions only"
+    if isinstance(x, list | tuple):
+        return f"got a {type(x).__name__}; wrap it with numpy.array(...) first"
+    return f"got {type(x).__name__}"
+
+
+def _no_data_error(func: AnyFunction, index: int) -> ValueError:
+    return ValueError(
+        f"{_op_name(func)}: input {index} is a Variable whose data is None (DeZero's "
+        "placeholder Variable(None)); give it an array first (x.data = numpy.array(...))"
     )
 
 
@@ -514,11 +556,20 @@ def _dtype_for_number(x: object, inputs: tuple[object, ...]) -> np.dtype[Any] | 
 
 
 def _checked_output(func: AnyFunction, y: object) -> Array:
+    """An output of ``forward`` that is not plainly an ndarray (or one of several outputs)."""
     if isinstance(y, np.ndarray):
-        return y
-    if isinstance(y, np.generic):  # 0-d arithmetic gives NumPy scalars; keep ndarrays throughout
-        return np.asarray(y)
-    raise TypeError(
-        f"{type(func).__name__}.forward returned {type(y).__name__}; it must return a "
-        "numpy.ndarray or a tuple of them"
-    )
+        array = y
+    elif isinstance(y, np.generic):  # 0-d arithmetic gives NumPy scalars; keep ndarrays
+        array = np.asarray(y)
+    else:
+        raise TypeError(
+            f"{type(func).__name__}.forward returned {type(y).__name__}; it must return a "
+            "numpy.ndarray or a tuple of them"
+        )
+    try:
+        check_array(array, "an op's output")
+    except TypeError as error:
+        raise TypeError(
+            f"{describe(func)}: forward returned an unusable output ({error})"
+        ) from None
+    return array

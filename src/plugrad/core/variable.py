@@ -93,6 +93,11 @@ class Variable:
     def __init__(self, data: Array | None, name: str | None = None) -> None:
         if data is not None:
             check_array(data)
+        if name is not None and not isinstance(name, str):
+            raise TypeError(
+                f"Variable's name is a str or None, got {type(name).__name__} {name!r}; "
+                "the second argument of Variable(data, name) is its name"
+            )
         self.data = data  # type: ignore[assignment]  # DeZero allows Variable(None) as a placeholder
         self.name = name
         self._grad = None
@@ -139,23 +144,42 @@ class Variable:
 
     # -- array-like properties -------------------------------------------------------------
 
+    # ``try``, not an ``is None`` test: free in Python 3.11 unless it raises, and these are read
+    # inside derivative rules.  A placeholder's attribute error says what it is.
+
     @property
     def shape(self) -> Shape:
-        return self.data.shape
+        try:
+            return self.data.shape
+        except AttributeError:
+            raise _no_data("shape") from None
 
     @property
     def ndim(self) -> int:
-        return int(self.data.ndim)
+        try:
+            return int(self.data.ndim)
+        except AttributeError:
+            raise _no_data("ndim") from None
 
     @property
     def size(self) -> int:
-        return int(self.data.size)
+        try:
+            return int(self.data.size)
+        except AttributeError:
+            raise _no_data("size") from None
 
     @property
     def dtype(self) -> np.dtype[Any]:
-        return self.data.dtype
+        try:
+            return self.data.dtype
+        except AttributeError:
+            raise _no_data("dtype") from None
 
     def __len__(self) -> int:
+        data: object = self.data  # None for a placeholder Variable(None)
+        if data is None or self.data.ndim == 0:
+            what = "Variable(None)" if data is None else "a 0-d Variable"
+            raise TypeError(f"len() of {what}: it has no first axis (see .shape and .size)")
         return len(self.data)
 
     def __repr__(self) -> str:
@@ -210,13 +234,13 @@ class Variable:
 
     def reshape(self, *shape: int | Sequence[int]) -> Variable:
         """``x.reshape(2, 3)``, ``x.reshape((2, 3))`` or ``x.reshape([2, 3])``."""
-        return operators.reshape(self, _one_tuple(shape))
+        return operators.reshape(self, _one_tuple(shape, "reshape"))
 
     def transpose(self, *axes: int | Sequence[int] | None) -> Variable:
         """``x.transpose()``, ``x.transpose(1, 0)`` or ``x.transpose((1, 0))``."""
         if len(axes) == 0 or (len(axes) == 1 and axes[0] is None):
             return operators.transpose(self)
-        return operators.transpose(self, _one_tuple(axes))
+        return operators.transpose(self, _one_tuple(axes, "transpose"))
 
     @property
     def T(self) -> Variable:  # noqa: N802  # NumPy's and DeZero's name
@@ -291,14 +315,26 @@ class Parameter(Variable):
     __slots__ = ()
 
 
-def _one_tuple(args: tuple[int | Sequence[int] | None, ...]) -> Shape:
+def _no_data(attribute: str) -> AttributeError:
+    return AttributeError(
+        f"Variable(None) has no {attribute}: its data is None (DeZero's placeholder); give it "
+        "an array first (x.data = numpy.array(...))"
+    )
+
+
+def _one_tuple(args: tuple[int | Sequence[int] | None, ...], method: str) -> Shape:
     """``(2, 3)`` from ``f(2, 3)``, ``f((2, 3))`` or ``f([2, 3])``, as NumPy's methods take."""
-    if len(args) == 1 and isinstance(args[0], Sequence):
-        return tuple(int(a) for a in args[0])
+    items: Sequence[object] = args
+    first: object = args[0] if len(args) == 1 else None
+    if isinstance(first, Sequence) and not isinstance(first, str):
+        items = first
     numbers: list[int] = []
-    for a in args:
-        if not isinstance(a, int):
-            raise TypeError(f"expected ints or one sequence of ints, got {args!r}")
+    for a in items:
+        if not isinstance(a, int | np.integer) or isinstance(a, bool):
+            raise TypeError(
+                f"Variable.{method} takes ints or one sequence of ints, got {args!r} "
+                f"(holding {type(a).__name__} {a!r})"
+            )
         numbers.append(int(a))
     return tuple(numbers)
 

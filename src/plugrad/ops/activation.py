@@ -22,13 +22,38 @@ class Sigmoid(Function[Array], name="sigmoid", samples=_samples.unary()):
     retains_outputs = True
 
     def forward(self, x: Array) -> Array:
-        # tanh form: no overflow in exp(-x) for large negative x.
-        y: Array = get_array_module(x).tanh(x * 0.5) * 0.5 + 0.5
-        return y
+        return sigmoid_array(x)
 
     def vjp(self, x: V, y: V, gy: V) -> V:
         # One op, not four: higher derivatives then grow by a few ops per order.
         return SigmoidGrad().of(y, gy)
+
+
+def sigmoid_array(x: Array) -> Array:
+    """The logistic sigmoid of an ndarray, overflow-safe, in one output buffer.
+
+    float32 uses ``tanh(x / 2) / 2 + 1 / 2`` (NumPy's float32 tanh is vectorized: 1.3-1.5x
+    faster than the exp form here).  Other dtypes use ``1 / (1 + exp(-x))``: exp has a
+    vectorized float64 kernel where tanh may not (the issue's CPU: 0.12 s against 0.94 s on a
+    4-million-point grid), and for x < -709 exp(-x) overflows to inf, so y is the exact limit
+    0 (the overflow warning is silenced); it is also the more accurate form for negative x.
+    Every step after the first writes in place: on large arrays, fresh allocations (page
+    faults) cost as much as the arithmetic.
+    """
+    xp = get_array_module(x)
+    y: Array = xp.empty(x.shape, dtype=xp.result_type(x, 1.0))  # float64 for integer input
+    if y.dtype == xp.float32:
+        xp.multiply(x, 0.5, out=y)
+        xp.tanh(y, out=y)
+        y *= 0.5
+        y += 0.5
+        return y
+    xp.negative(x, out=y)
+    with xp.errstate(over="ignore"):
+        xp.exp(y, out=y)
+    y += 1.0
+    xp.reciprocal(y, out=y)
+    return y
 
 
 def sigmoid(x: Operand) -> Variable:
@@ -46,7 +71,11 @@ class SigmoidGrad(
     __slots__ = ()
 
     def forward(self, y: Array, gy: Array) -> Array:
-        return gy * y * (1.0 - y)
+        xp = get_array_module(y)
+        g: Array = xp.subtract(1.0, y, dtype=xp.result_type(y, gy))  # one buffer, in place
+        g *= y
+        g *= gy
+        return g
 
     def vjp(self, y: V, gy: V, gg: V) -> tuple[V | None, V | None]:
         g_y = gg * gy * (1.0 - y * 2.0) if self.needs_grad(0) else None
@@ -83,13 +112,22 @@ class LeakyReLU(Function[Array], name="leaky_relu", samples=lambda rng: _kinked(
         self.slope = float(slope)
 
     def forward(self, x: Array) -> Array:
-        y: Array = get_array_module(x).where(x > 0, x, x * self.slope)
+        # max(x, slope x) for slope <= 1, min for slope > 1: ufuncs that vectorize, where
+        # numpy.where on a random mask does not (1.6M float32: 0.36 against 6.5 ms).
+        xp = get_array_module(x)
+        y: Array = xp.empty(x.shape, dtype=xp.result_type(x, self.slope))
+        xp.multiply(x, self.slope, out=y)
+        extremum = xp.maximum if self.slope <= 1.0 else xp.minimum
+        extremum(x, y, out=y)
         return y
 
     def vjp(self, x: V, gy: V) -> V:
         data = data_of(x)
-        factor: Array = get_array_module(data).where(data > 0, 1.0, self.slope)
-        gx: V = gy * factor.astype(data.dtype)
+        # 1 where x > 0, else slope, as mask * (1 - slope) + slope: no numpy.where (see above).
+        factor = (data > 0).astype(data.dtype if data.dtype.kind == "f" else gy.dtype)
+        factor *= 1.0 - self.slope
+        factor += self.slope
+        gx: V = gy * factor
         return gx
 
 
@@ -120,7 +158,9 @@ def _check_axis(op: str, x: Array, axis: int | tuple[int, ...]) -> None:
 
 def softmax_array(x: Array, axis: int | tuple[int, ...]) -> Array:
     """Softmax on an ndarray, shifted by the maximum so that exp never overflows."""
-    y: Array = get_array_module(x).exp(x - x.max(axis=axis, keepdims=True))
+    xp = get_array_module(x)
+    y: Array = x - x.max(axis=axis, keepdims=True)
+    xp.exp(y, out=y)
     y /= y.sum(axis=axis, keepdims=True)
     return y
 

@@ -16,6 +16,7 @@ from plugrad.core.function import Function
 from plugrad.core.spec import SampleFactory
 from plugrad.core.variable import Variable
 from plugrad.ops import _samples
+from plugrad.ops._checks import FLOAT64, FLOAT_DTYPES, check_result, wraps_around
 from plugrad.ops.shape import unbroadcast
 from plugrad.registry import resolve
 from plugrad.typing import AnyFunction, Array, Operand, V
@@ -39,15 +40,55 @@ def _number(x: object, op: str) -> float:
         return int(x)
     if isinstance(x, _FLOATS):
         return float(x)
-    raise TypeError(
-        f"{op}: operands must be Variables, numpy.ndarrays or numbers, got {type(x).__name__}"
-    )
+    raise TypeError(f"{op}: operands must be Variables, numpy.ndarrays or numbers, {_got(x)}")
+
+
+def _int_constant(op: str, x: Operand, c: float) -> float:
+    """``c``, after refusing an integer ``c`` on data whose integer dtype wraps around.
+
+    A float constant gives a float result, so only integer constants need the look.
+    """
+    if type(c) is int:
+        data: object = x.data if isinstance(x, Variable) else x
+        dtype = getattr(data, "dtype", None)
+        if isinstance(dtype, np.dtype) and dtype.kind in "iu" and wraps_around(dtype):
+            check_result(op, data, data, c)
+    return c
+
+
+def _got(x: object) -> str:
+    """What was passed instead of an operand, and what to do about it."""
+    if isinstance(x, complex | np.complexfloating):
+        return f"got the complex number {x!r}; plugrad differentiates real functions only"
+    if isinstance(x, list | tuple):
+        return f"got a {type(x).__name__}; wrap it with numpy.array(...) first"
+    if isinstance(x, bool | np.bool_):
+        return "got a bool; write 1.0 or 0.0 (or convert a mask with .astype(numpy.float64))"
+    if x is None:
+        return "got None"
+    return f"got {type(x).__name__}"
 
 
 def _broadcast_error(op: str, x0: Array, x1: Array) -> ValueError:
     return ValueError(
         f"{op}: shapes {x0.shape} and {x1.shape} do not broadcast together; NumPy's rules "
         "align trailing axes, which must be equal or 1 (reshape one operand)"
+    )
+
+
+def _constant_error(op: str, c: float, x: Array, error: OverflowError) -> TypeError:
+    """NumPy refusing a Python int that does not fit the data's integer dtype."""
+    return TypeError(
+        f"{op}: the constant {c} does not fit {np.result_type(x)} data ({error}); convert the "
+        "data first, e.g. x.astype(numpy.float32)"
+    )
+
+
+def _dtype_error(op: str, error: TypeError, *xs: Array) -> TypeError:
+    """NumPy refusing the operands' dtypes (booleans under ``-``, say), with the op named."""
+    dtypes = " and ".join(str(np.result_type(x)) for x in xs)
+    return TypeError(
+        f"{op}: cannot compute on {dtypes} data ({error}); convert it, e.g. x.astype(numpy.float32)"
     )
 
 
@@ -64,9 +105,12 @@ class Add(Function[Array, Array], name="add", samples=_samples.binary()):
 
     def forward(self, x0: Array, x1: Array) -> Array:
         try:
-            return x0 + x1
+            y = x0 + x1
         except ValueError:
             raise _broadcast_error("add", x0, x1) from None
+        if type(y) is not FLOAT64 and y.dtype not in FLOAT_DTYPES:
+            check_result("add", y, x0, x1)
+        return y
 
     def vjp(self, x0: V, x1: V, gy: V) -> tuple[V, V]:
         return unbroadcast(gy, x0.shape), unbroadcast(gy, x1.shape)
@@ -87,7 +131,13 @@ class AddConstant(
         self.c = c
 
     def forward(self, x: Array) -> Array:
-        return x + self.c
+        # Wrapping integers are refused by ``add`` before the op is made (see _int_constant):
+        # this runs for every ``x + c`` of a float graph, where no result can wrap.
+        try:
+            y: Array = x + self.c
+        except OverflowError as error:
+            raise _constant_error("add", self.c, x, error) from None
+        return y
 
     def vjp(self, x: V, gy: V) -> V:
         return gy
@@ -99,7 +149,7 @@ def add(x0: Operand, x1: Operand) -> Variable:
         return resolve(AddConstant)(x1)(x0)
     if isinstance(x1, _ARRAY_TYPES):
         return resolve(Add)()(x0, x1)
-    return resolve(AddConstant)(_number(x1, "add"))(x0)
+    return resolve(AddConstant)(_int_constant("add", x0, _number(x1, "add")))(x0)
 
 
 class Sub(Function[Array, Array], name="sub", samples=_samples.binary()):
@@ -111,9 +161,14 @@ class Sub(Function[Array, Array], name="sub", samples=_samples.binary()):
 
     def forward(self, x0: Array, x1: Array) -> Array:
         try:
-            return x0 - x1
+            y = x0 - x1
         except ValueError:
             raise _broadcast_error("sub", x0, x1) from None
+        except TypeError as error:  # booleans: NumPy has no subtraction for them
+            raise _dtype_error("sub", error, x0, x1) from None
+        if type(y) is not FLOAT64 and y.dtype not in FLOAT_DTYPES:
+            check_result("sub", y, x0, x1)
+        return y
 
     def vjp(self, x0: V, x1: V, gy: V) -> tuple[V, V]:
         return unbroadcast(gy, x0.shape), unbroadcast(-gy, x1.shape)
@@ -123,7 +178,7 @@ def sub(x0: Operand, x1: Operand) -> Variable:
     """x0 - x1, broadcasting."""
     if isinstance(x1, _ARRAY_TYPES):
         return resolve(Sub)()(x0, x1)
-    return resolve(AddConstant)(-_number(x1, "sub"))(x0)
+    return resolve(AddConstant)(_int_constant("sub", x0, -_number(x1, "sub")))(x0)
 
 
 def rsub(x0: Operand, x1: Operand) -> Variable:
@@ -139,9 +194,12 @@ class Mul(Function[Array, Array], name="mul", samples=_samples.binary()):
 
     def forward(self, x0: Array, x1: Array) -> Array:
         try:
-            return x0 * x1
+            y = x0 * x1
         except ValueError:
             raise _broadcast_error("mul", x0, x1) from None
+        if type(y) is not FLOAT64 and y.dtype not in FLOAT_DTYPES:
+            check_result("mul", y, x0, x1)
+        return y
 
     def vjp(self, x0: V, x1: V, gy: V) -> tuple[V | None, V | None]:
         gx0 = unbroadcast(gy * x1, x0.shape) if self.needs_grad(0) else None
@@ -164,7 +222,12 @@ class MulConstant(
         self.c = c
 
     def forward(self, x: Array) -> Array:
-        return x * self.c
+        # As in AddConstant: ``mul`` refuses wrapping integers before the op is made.
+        try:
+            y: Array = x * self.c
+        except OverflowError as error:
+            raise _constant_error("mul", self.c, x, error) from None
+        return y
 
     def vjp(self, x: V, gy: V) -> V:
         return gy * self.c
@@ -176,7 +239,7 @@ def mul(x0: Operand, x1: Operand) -> Variable:
         return resolve(MulConstant)(x1)(x0)
     if isinstance(x1, _ARRAY_TYPES):
         return resolve(Mul)()(x0, x1)
-    return resolve(MulConstant)(_number(x1, "mul"))(x0)
+    return resolve(MulConstant)(_int_constant("mul", x0, _number(x1, "mul")))(x0)
 
 
 class Div(
@@ -221,7 +284,13 @@ class Neg(Function[Array], name="neg", samples=_samples.unary()):
     retains_inputs = False  # the rule reads nothing of the input
 
     def forward(self, x: Array) -> Array:
-        return -x
+        try:
+            y = -x
+        except TypeError as error:  # booleans: NumPy has no negative for them
+            raise _dtype_error("neg", error, x) from None
+        if type(y) is not FLOAT64 and y.dtype not in FLOAT_DTYPES:
+            check_result("neg", y, x)
+        return y
 
     def vjp(self, x: V, gy: V) -> V:
         return -gy
@@ -242,7 +311,16 @@ class Pow(Function[Array], name="pow", samples=_constant_op_samples(lambda: Pow(
         self.c = c
 
     def forward(self, x: Array) -> Array:
-        return x**self.c
+        try:
+            y = x**self.c
+        except ValueError as error:  # an integer to a negative integer power
+            raise ValueError(
+                f"pow: {error} (x of dtype {np.result_type(x)} ** {self.c}); convert x to a "
+                "floating dtype first, e.g. x.astype(numpy.float64)"
+            ) from None
+        if type(y) is not FLOAT64 and y.dtype not in FLOAT_DTYPES:
+            check_result("pow", y, x, self.c)
+        return y
 
     def vjp(self, x: V, gy: V) -> V:
         c = self.c

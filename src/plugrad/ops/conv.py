@@ -23,19 +23,22 @@ from plugrad.ops._window import (
     IntPair,
     Window,
     check_4d,
+    col2im_blocks,
     fold,
     get_conv_outsize,
     get_deconv_outsize,
+    im2col_blocks,
     patches,
     positive_pair,
+    workspace,
 )
 from plugrad.ops.shape import reshape, transpose
 from plugrad.registry import resolve
 from plugrad.typing import Array, Operand, Shape, V
 
 
-def _check_col(op: str, col: Array, x_shape: Shape, window: Window, to_matrix: bool) -> Shape:
-    """The ``(N, OH, OW, C, KH, KW)`` shape that ``col`` must have for ``x_shape``."""
+def _check_col(op: str, col: Array, x_shape: Shape, window: Window, to_matrix: bool) -> None:
+    """``col`` must have DeZero's shape for an image of ``x_shape``."""
     check_4d(op, "input_shape", x_shape)
     oh, ow = window.out_hw(x_shape)
     n, c = x_shape[:2]
@@ -46,22 +49,25 @@ def _check_col(op: str, col: Array, x_shape: Shape, window: Window, to_matrix: b
             f"{op}: col of shape {col.shape} does not match input_shape {x_shape} with "
             f"{window.describe()}; expected {expected}"
         )
-    return (n, oh, ow, c, kh, kw)
 
 
 def _im2col(x: Array, window: Window, to_matrix: bool) -> Array:
-    col = patches(x, window)
-    n, oh, ow, c, kh, kw = col.shape
+    """DeZero's layouts: ``(N*OH*OW, C*KH*KW)``, or ``(N, C, KH, KW, OH, OW)``."""
+    col = im2col_blocks(x, window)
+    n, c, kh, kw, oh, ow = col.shape
     if to_matrix:
-        return col.reshape(n * oh * ow, c * kh * kw)
-    blocks: Array = get_array_module(x).ascontiguousarray(col.transpose(0, 3, 4, 5, 1, 2))
-    return blocks
+        return col.transpose(0, 4, 5, 1, 2, 3).reshape(n * oh * ow, c * kh * kw)
+    return col
 
 
 def _col2im(col: Array, x_shape: Shape, window: Window, to_matrix: bool) -> Array:
-    shape6 = _check_col(window.op, col, x_shape, window, to_matrix)
-    col6 = col.reshape(shape6).transpose(0, 3, 4, 5, 1, 2) if to_matrix else col
-    return fold(col6, x_shape, window)
+    _check_col(window.op, col, x_shape, window, to_matrix)
+    if to_matrix:
+        n, c = x_shape[:2]
+        oh, ow = window.out_hw(x_shape)
+        kh, kw = window.kernel
+        col = col.reshape(n, oh, ow, c, kh, kw).transpose(0, 3, 4, 5, 1, 2)
+    return col2im_blocks(col, x_shape, window)
 
 
 def im2col_array(
@@ -87,9 +93,10 @@ def col2im_array(
     return _col2im(col, tuple(img_shape), window, to_matrix)
 
 
-def _channels_last_matrix(a: Array) -> Array:
-    """``(N, C, H, W)`` -> ``(N*H*W, C)``."""
-    return a.transpose(0, 2, 3, 1).reshape(-1, a.shape[1])
+def _batch_last_matrix(a: Array) -> Array:
+    """``(N, C, H, W)`` -> ``(C, H*W*N)``: free when ``a`` is a view of batch-last memory, as
+    the outputs of ``_conv`` and ``fold`` (and elementwise ops on them) are."""
+    return a.transpose(1, 2, 3, 0).reshape(a.shape[1], -1)
 
 
 def _conv_inputs(op: str, xs: tuple[Array, ...]) -> tuple[Array, Array, Array | None]:
@@ -120,13 +127,24 @@ def _check_conv(op: str, x: Array, weight: Array, b: Array | None, x_channels_ax
 def _conv(x: Array, weight: Array, b: Array | None, window: Window) -> Array:
     """y[n, o] = sum over c, kh, kw of x windows * W[o, c] (+ b[o])."""
     _check_conv(window.op, x, weight, b, x_channels_axis=1)
-    col = patches(x, window.with_kernel(*weight.shape[2:]))
-    n, oh, ow = col.shape[:3]
+    col = patches(x, window.with_kernel(*weight.shape[2:]), transient=True)
+    c, kh, kw, oh, ow, n = col.shape
     out_channels = weight.shape[0]
-    y = col.reshape(n * oh * ow, -1) @ weight.reshape(out_channels, -1).T
+    y = weight.reshape(out_channels, -1) @ col.reshape(c * kh * kw, -1)  # (OC, OH*OW*N)
     if b is not None:
+        y = _add_bias(y, b.reshape(out_channels, 1))
+    # (N, OC, OH, OW) as a view of batch-last memory: elementwise ops keep that order, and the
+    # next convolution's patches and this one's gradients read it without a copy.
+    return y.reshape(out_channels, oh, ow, n).transpose(3, 0, 1, 2)
+
+
+def _add_bias(y: Array, b: Array) -> Array:
+    """y + b, in place when the result keeps y's dtype (no second output-sized array)."""
+    if get_array_module(y).result_type(y, b) == y.dtype:
         y += b
-    return y.reshape(n, oh, ow, out_channels).transpose(0, 3, 1, 2)
+        return y
+    added: Array = y + b
+    return added
 
 
 def _deconv(
@@ -139,14 +157,18 @@ def _deconv(
     """The transpose of ``_conv``: each input pixel spreads W over a window of the output."""
     _check_conv(window.op, x, weight, b, x_channels_axis=0)
     n, _, h, w = x.shape
-    out_channels, kh, kw = weight.shape[1:]
+    in_channels, out_channels, kh, kw = weight.shape
     window = window.with_kernel(kh, kw)
     out_hw = _deconv_outsize((h, w), window, outsize)
-    cols = _channels_last_matrix(x) @ weight.reshape(weight.shape[0], -1)
-    col6 = cols.reshape(n, h, w, out_channels, kh, kw).transpose(0, 3, 4, 5, 1, 2)
-    y = fold(col6, (n, out_channels, *out_hw), window)
+    # (OC*KH*KW, H*W*N): columns indexed (OC, KH, KW, H, W, N), as fold takes them.
+    x_matrix = _batch_last_matrix(x)
+    xp = get_array_module(x)
+    shape = (out_channels * kh * kw, x_matrix.shape[1])
+    cols = workspace("products", shape, xp.result_type(weight, x_matrix))  # folded, then dead
+    xp.matmul(weight.reshape(in_channels, -1).T, x_matrix, out=cols)
+    y = fold(cols.reshape(out_channels, kh, kw, h, w, n), (n, out_channels, *out_hw), window)
     if b is not None:
-        y += b.reshape(1, out_channels, 1, 1)
+        y = _add_bias(y, b.reshape(1, out_channels, 1, 1))
     return y
 
 
@@ -171,15 +193,15 @@ def _deconv_outsize(
 def _conv_grad_w(x: Array, gy: Array, window: Window) -> Array:
     """gW[o, c, kh, kw] = sum over n, oh, ow of gy[n, o] * x windows (window has W's kernel)."""
     check_4d(window.op, "gy", gy.shape)
-    col = patches(x, window)
-    n, oh, ow, c = col.shape[:4]
+    col = patches(x, window, transient=True)
+    c, kh, kw, oh, ow, n = col.shape
     if gy.shape[0] != n or gy.shape[2:] != (oh, ow):
         raise ValueError(
             f"{window.op}: gy of shape {gy.shape} does not match the output of x "
             f"{x.shape} with {window.describe()}: expected ({n}, *, {oh}, {ow})"
         )
-    g = _channels_last_matrix(gy).T @ col.reshape(n * oh * ow, -1)
-    return g.reshape(gy.shape[1], c, *window.kernel)
+    g = _batch_last_matrix(gy) @ col.reshape(c * kh * kw, -1).T
+    return g.reshape(gy.shape[1], c, kh, kw)
 
 
 def _hw(x: V) -> tuple[int, int]:

@@ -9,6 +9,7 @@ from plugrad.core.function import Function
 from plugrad.core.spec import Sample
 from plugrad.core.variable import Variable, data_of
 from plugrad.ops import _samples
+from plugrad.ops._checks import FLOAT64, FLOAT_DTYPES, check_result, real_number
 from plugrad.ops.shape import unbroadcast
 from plugrad.registry import resolve
 from plugrad.typing import Array, Operand, V
@@ -21,7 +22,10 @@ class Square(Function[Array], name="square", samples=_samples.unary()):
     takes_scalars = True  # arithmetic and ufuncs only
 
     def forward(self, x: Array) -> Array:
-        return x * x
+        y = x * x
+        if type(y) is not FLOAT64 and y.dtype not in FLOAT_DTYPES:
+            check_result("square", y, x)
+        return y
 
     def vjp(self, x: V, gy: V) -> V:
         gx: V = gy * (x + x)  # x + x: no Python float to convert (dearer than the sum)
@@ -186,7 +190,10 @@ class Clip(Function[Array], name="clip", samples=lambda rng: _clip_samples(rng))
     __slots__ = ("x_max", "x_min")
 
     def __init__(self, x_min: float, x_max: float) -> None:
-        if x_min > x_max:
+        unbounded = " (for no bound, give -numpy.inf or numpy.inf)"
+        low = real_number("clip", "x_min", x_min, hint=unbounded)
+        high = real_number("clip", "x_max", x_max, hint=unbounded)
+        if low > high:
             raise ValueError(f"clip: x_min ({x_min}) is greater than x_max ({x_max})")
         self.x_min = x_min
         self.x_max = x_max

@@ -103,6 +103,13 @@ def embed_id(x: Operand, W: Operand) -> Variable:  # noqa: N803  # DeZero's name
             f"embed_id: x must hold integer ids, got dtype {ids.dtype}; "
             "convert it with x.astype(numpy.int64)"
         )
+    rows = (W.data if isinstance(W, Variable) else np.asarray(W)).shape[:1]
+    # A negative id would silently pick a row from the end (NumPy's indexing): refuse it.
+    if ids.size and rows and (ids.min() < 0 or ids.max() >= rows[0]):
+        raise IndexError(
+            f"embed_id: ids must lie in [0, {rows[0]}) for W of {rows[0]} rows; got ids from "
+            f"{ids.min()} to {ids.max()}"
+        )
     return get_item(W, ids)
 
 

@@ -8,6 +8,7 @@ from plugrad._arrays import get_array_module
 from plugrad.core.function import Function
 from plugrad.core.spec import Sample
 from plugrad.core.variable import Variable
+from plugrad.ops._checks import FLOAT_DTYPES, check_result
 from plugrad.ops.shape import unbroadcast
 from plugrad.registry import resolve
 from plugrad.typing import Array, Operand, V
@@ -25,6 +26,8 @@ class MatMul(Function[Array, Array], name="matmul", samples=lambda rng: _matmul_
                 "more dimensions with x.shape[-1] == W.shape[-2]"
             )
         y: Array = get_array_module(x).matmul(x, W)
+        if y.dtype not in FLOAT_DTYPES:
+            check_result("matmul", y, x, W)
         return y
 
     def vjp(self, x: V, W: V, gy: V) -> tuple[V | None, V | None]:  # noqa: N803
@@ -62,8 +65,11 @@ class Linear(
         y: Array = x @ W
         if np.can_cast(b.dtype, y.dtype, "same_kind"):
             y += b  # in place: no second output-sized array
-            return y
-        return y + b
+        else:
+            y = y + b
+        if y.dtype not in FLOAT_DTYPES:
+            check_result("linear", y, x, W, b)
+        return y
 
     def vjp(self, x: V, W: V, b: V, gy: V) -> tuple[V | None, V | None, V | None]:  # noqa: N803
         # A data batch passed as an ndarray is a constant: its gradient is never computed.

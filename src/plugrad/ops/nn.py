@@ -6,10 +6,12 @@ Both read the train switch (``plugrad.core.config.is_train``, set by ``test_mode
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from plugrad._arrays import get_array_module
-from plugrad.core.config import is_train
+from plugrad.core.config import is_grad_enabled, is_train
 from plugrad.core.function import Function
 from plugrad.core.spec import Sample
 from plugrad.core.variable import Variable, as_variable
@@ -98,18 +100,38 @@ class BatchNorm(
         axes, param_shape = _layout(x.shape)
         _check_channels(x, gamma=gamma, beta=beta, mean=self.avg_mean, var=self.avg_var)
         self.train = is_train()
-        if self.train:
-            mean: Array = x.mean(axis=axes, keepdims=True)
-            var: Array = x.var(axis=axes, keepdims=True)
-            self._update_running(x.size // x.shape[1], mean, var)
-        else:
-            # Copies: a later training step updates the running arrays in place.
-            mean = self.avg_mean.reshape(param_shape).astype(x.dtype)
-            var = self.avg_var.reshape(param_shape).astype(x.dtype)
+        xp = get_array_module(x)
+        dtype = xp.result_type(x, gamma, beta)
+        gamma, beta = gamma.reshape(param_shape), beta.reshape(param_shape)
+        if not self.train:
+            return self._forward_test(x, gamma, beta, param_shape, dtype)
+        # Two x-sized buffers: the centred (then normalized) values, and y (which holds the
+        # squares for the variance first).  Same arithmetic as x.mean and x.var.
+        mean: Array = x.mean(axis=axes, keepdims=True)
+        xhat: Array = x - mean
+        y: Array = xp.square(xhat, out=xp.empty(x.shape, dtype=dtype))
+        var: Array = y.mean(axis=axes, keepdims=True, dtype=xhat.dtype)
+        self._update_running(x.size // x.shape[1], mean, var)
         self.shift = mean
-        self.inv_std = 1.0 / get_array_module(x).sqrt(var + self.eps)
-        self.xhat = (x - mean) * self.inv_std
-        y: Array = self.xhat * gamma.reshape(param_shape) + beta.reshape(param_shape)
+        self.inv_std = 1.0 / xp.sqrt(var + self.eps)
+        xhat *= self.inv_std
+        if is_grad_enabled():  # backward reuses it; inference keeps nothing
+            self.xhat = xhat
+        xp.multiply(xhat, gamma, out=y)
+        y += beta
+        return y
+
+    def _forward_test(
+        self, x: Array, gamma: Array, beta: Array, param_shape: Shape, dtype: np.dtype[Any]
+    ) -> Array:
+        """y = (x - mean) * (gamma / std) + beta with the running statistics: one x-sized
+        buffer, three passes, nothing x-sized kept (backward rebuilds xhat from x if asked)."""
+        xp = get_array_module(x)
+        self.shift = self.avg_mean.reshape(param_shape).astype(x.dtype)
+        self.inv_std = 1.0 / xp.sqrt(self.avg_var.reshape(param_shape).astype(x.dtype) + self.eps)
+        y: Array = xp.subtract(x, self.shift, dtype=dtype)
+        y *= gamma * self.inv_std
+        y += beta
         return y
 
     def _update_running(self, m: int, mean: Array, var: Array) -> None:
@@ -134,7 +156,8 @@ class BatchNorm(
         graph lives (as plugrad 0.1 held it).  The formula is ``_gradients``, shared with
         ``vjp``; the test kit checks that the two forms agree.
         """
-        return self._gradients(x, gamma, gy, self.xhat, self.inv_std)
+        xhat = self.xhat if self.train else (x - self.shift) * self.inv_std
+        return self._gradients(x, gamma, gy, xhat, self.inv_std)
 
     def _normalized(self, x: V) -> tuple[V, V | Array]:
         """xhat and 1 / std as functions of x, for ``vjp``.

@@ -9,6 +9,7 @@ elements (``PoolingWithIndexes``), so second derivatives pass through.
 from __future__ import annotations
 
 from functools import partial
+from typing import Any
 
 import numpy as np
 
@@ -16,7 +17,14 @@ from plugrad._arrays import get_array_module
 from plugrad.core.function import Function
 from plugrad.core.spec import Sample
 from plugrad.core.variable import Variable, as_variable
-from plugrad.ops._window import IntPair, Window, fold, window_view
+from plugrad.ops._window import (
+    IntPair,
+    Window,
+    col2im_blocks,
+    tap_slices,
+    tap_views,
+    window_view,
+)
 from plugrad.ops.conv import Col2im, im2col
 from plugrad.ops.reduction import max as max_
 from plugrad.ops.shape import BroadcastTo, reshape, transpose
@@ -24,21 +32,63 @@ from plugrad.registry import resolve
 from plugrad.typing import Array, Operand, Shape, V
 
 
-def _compact(indexes: Array, window_size: int) -> Array:
-    """The winners' positions in the smallest integer type that holds them: the graph keeps
-    them until backward, one per output element (int8 is 1/8 of NumPy's default intp)."""
-    return indexes.astype(np.min_scalar_type(window_size - 1), copy=False)
+def _index_dtype(window_size: int) -> np.dtype[Any]:
+    """The smallest integer type that holds a position in a window: the graph keeps one per
+    output element until backward (uint8 is 1/8 of NumPy's default intp)."""
+    return np.dtype(np.min_scalar_type(window_size - 1))
+
+
+def _max_and_index(x: Array, window: Window) -> tuple[Array, Array]:
+    """Each window's maximum, and the position of its first occurrence (as argmax gives it).
+
+    A running maximum over the KH*KW tap views, and the winner's index updated without a
+    branch (``index = index * (not greater) + greater * t``): 2.1 ms where argmax over a last
+    axis of 4 took 16.9 ms, for (32, 64, 32, 32) float32 and 2x2 windows.
+    """
+    taps = tap_views(x, window)
+    xp = get_array_module(x)
+    y: Array = taps[0].copy(order="K")  # the input's memory order (batch last after a conv)
+    index: Array = xp.zeros_like(y, dtype=_index_dtype(len(taps)))
+    for t, tap in enumerate(taps[1:], start=1):
+        greater = xp.greater(tap, y)
+        xp.maximum(y, tap, out=y)
+        index *= ~greater
+        index += greater.view(xp.uint8) * index.dtype.type(t)
+    return y, index
 
 
 def _scatter(gy: Array, indexes: Array, x_shape: Shape, window: Window) -> Array:
-    """Put each ``gy`` at its window's winning position and sum windows into an image."""
+    """Put each ``gy`` at its window's winning position (summing where windows overlap).
+
+    Tap by tap, ``gy`` times "this tap won": whole-array ufuncs instead of ``put_along_axis``
+    into (N, C, OH, OW, KH*KW) columns and a fold (with ``_max_and_index``, max pooling's
+    forward + backward on (32, 64, 32, 32) float32 went from 43 to 6 ms).
+    """
+    xp = get_array_module(gy)
+    if not xp.isfinite(gy).all():  # gy * mask would spread an inf or NaN over its window
+        return _scatter_exact(gy, indexes, x_shape, window)
+    (sh, sw), (kh, kw), (ph, pw) = window.stride, window.kernel, window.pad
+    n, c, h, w = x_shape
+    gx: Array = xp.zeros((n, c, h + 2 * ph, w + 2 * pw), dtype=gy.dtype)
+    disjoint = sh >= kh and sw >= kw  # no position is in two windows: assign, no sums
+    for t, (rows, cols) in enumerate(tap_slices(window, *gy.shape[2:])):
+        tap = gx[:, :, rows, cols]
+        if disjoint:
+            xp.multiply(gy, indexes == t, out=tap)
+        else:
+            tap += gy * (indexes == t)
+    return gx[:, :, ph : ph + h, pw : pw + w] if ph or pw else gx
+
+
+def _scatter_exact(gy: Array, indexes: Array, x_shape: Shape, window: Window) -> Array:
+    """``_scatter`` by index, for gradients holding inf or NaN (slower, and exact)."""
     kh, kw = window.kernel
     n, c, oh, ow = gy.shape
     xp = get_array_module(gy)
     gcol = xp.zeros((n, c, oh, ow, kh * kw), dtype=gy.dtype)
-    xp.put_along_axis(gcol, indexes[..., None], gy[..., None], axis=4)
-    col6 = gcol.reshape(n, c, oh, ow, kh, kw).transpose(0, 1, 4, 5, 2, 3)
-    return fold(col6, x_shape, window)
+    xp.put_along_axis(gcol, indexes[..., None].astype(xp.intp), gy[..., None], axis=4)
+    blocks = gcol.reshape(n, c, oh, ow, kh, kw).transpose(0, 1, 4, 5, 2, 3)
+    return col2im_blocks(blocks, x_shape, window)
 
 
 def _gather(x: Array, indexes: Array, window: Window) -> Array:
@@ -49,7 +99,8 @@ def _gather(x: Array, indexes: Array, window: Window) -> Array:
             f"{window.op}: an input of shape {x.shape} has windows {cols.shape[:4]}, but the "
             f"indexes were recorded for {indexes.shape}"
         )
-    picked: Array = get_array_module(x).take_along_axis(cols, indexes[..., None], axis=4)
+    xp = get_array_module(x)
+    picked: Array = xp.take_along_axis(cols, indexes[..., None].astype(xp.intp), axis=4)
     return picked[..., 0]
 
 
@@ -65,10 +116,8 @@ class Pooling(Function[Array], name="pooling", samples=lambda rng: _window_sampl
         self.window = Window("pooling", kernel_size, stride, pad)
 
     def forward(self, x: Array) -> Array:
-        cols = window_view(x, self.window)
-        self.indexes = _compact(cols.argmax(axis=4), cols.shape[4])
-        y: Array = get_array_module(x).take_along_axis(cols, self.indexes[..., None], axis=4)
-        return y[..., 0]
+        y, self.indexes = _max_and_index(x, self.window)
+        return y
 
     def vjp(self, x: V, gy: V) -> V:
         w = self.window
@@ -149,7 +198,12 @@ class AveragePooling(
         self.window = Window("average_pooling", kernel_size, stride, pad)
 
     def forward(self, x: Array) -> Array:
-        y: Array = window_view(x, self.window).mean(axis=4)
+        # The KH*KW tap views summed with whole-array adds (see ``_max_and_index``).
+        taps = tap_views(x, self.window)
+        y: Array = taps[0].astype(get_array_module(x).result_type(x, 1.0))
+        for tap in taps[1:]:
+            y += tap
+        y /= len(taps)
         return y
 
     def vjp(self, x: V, gy: V) -> V:

@@ -12,12 +12,9 @@ from plugrad.core.function import Function
 from plugrad.core.spec import Sample
 from plugrad.core.variable import Variable, as_variable
 from plugrad.ops import _samples
+from plugrad.ops._checks import is_int, normalized_axes, shape_argument
 from plugrad.registry import resolve
 from plugrad.typing import Array, Operand, Shape, V
-
-
-def _shape_tuple(shape: int | Shape) -> Shape:
-    return (shape,) if isinstance(shape, int) else tuple(int(s) for s in shape)
 
 
 class Reshape(
@@ -31,7 +28,7 @@ class Reshape(
     retains_inputs = False  # the rule reads the input's shape only
 
     def __init__(self, shape: int | Shape) -> None:
-        self.shape = _shape_tuple(shape)
+        self.shape = shape_argument("reshape", shape, unknown_allowed=True)
 
     def forward(self, x: Array) -> Array:
         try:
@@ -48,7 +45,7 @@ class Reshape(
 
 def reshape(x: Operand, shape: int | Shape) -> Variable:
     """x with a new shape (no copy); returns x itself when the shape already matches."""
-    target = _shape_tuple(shape)
+    target = shape_argument("reshape", shape, unknown_allowed=True)
     if isinstance(x, Variable) and x.shape == target:
         return x
     return resolve(Reshape)(target)(x)
@@ -57,6 +54,8 @@ def reshape(x: Operand, shape: int | Shape) -> Variable:
 def expand_dims(x: Operand, axis: int) -> Variable:
     """x with a new axis of length 1 inserted at ``axis`` (a reshape)."""
     x = as_variable(x)
+    if not is_int(axis):
+        raise TypeError(f"expand_dims: axis must be an int, got {type(axis).__name__} {axis!r}")
     if not -x.ndim - 1 <= axis <= x.ndim:
         raise ValueError(
             f"expand_dims: axis {axis} is out of range for an input of shape {x.shape}"
@@ -85,11 +84,11 @@ class Transpose(
     retains_inputs = False  # the rule reads nothing of the input
 
     def __init__(self, axes: Shape | None = None) -> None:
-        self.axes = None if axes is None else tuple(int(a) for a in axes)
+        self.axes = None if axes is None else _axes_tuple(axes)
 
     def forward(self, x: Array) -> Array:
-        if self.axes is not None and len(self.axes) != x.ndim:
-            raise ValueError(f"transpose: axes {self.axes} do not fit an input of shape {x.shape}")
+        if self.axes is not None:
+            _check_permutation(self.axes, x.shape)
         return x.transpose(self.axes)
 
     def _inverse_axes(self) -> Shape | None:
@@ -107,6 +106,26 @@ def transpose(x: Operand, axes: Shape | None = None) -> Variable:
     return resolve(Transpose)(axes)(x)
 
 
+def _axes_tuple(axes: object) -> Shape:
+    if isinstance(axes, Sequence) and not isinstance(axes, str | bytes):
+        items: list[object] = list(axes)
+        if all(is_int(a) for a in items):
+            return tuple(int(a) for a in items if is_int(a))  # all of them, checked above
+    raise TypeError(
+        f"transpose: axes must be None or a tuple of ints (a permutation of the input's axes), "
+        f"got {type(axes).__name__} {axes!r}"
+    )
+
+
+def _check_permutation(axes: Shape, shape: Shape) -> None:
+    if len(axes) != len(shape):
+        raise ValueError(
+            f"transpose: axes {axes} do not fit an input of shape {shape}; give a permutation "
+            f"of its {len(shape)} axes, such as {tuple(reversed(range(len(shape))))}"
+        )
+    normalized_axes("transpose", axes, len(shape), shape)
+
+
 class BroadcastTo(
     Function[Array],
     name="broadcast_to",
@@ -118,7 +137,7 @@ class BroadcastTo(
     retains_inputs = False  # the rule reads the input's shape only
 
     def __init__(self, shape: Shape) -> None:
-        self.shape = _shape_tuple(shape)
+        self.shape = shape_argument("broadcast_to", shape)
 
     def forward(self, x: Array) -> Array:
         try:
@@ -134,7 +153,7 @@ class BroadcastTo(
 
 def broadcast_to(x: Operand, shape: Shape) -> Variable:
     """x broadcast to ``shape`` like NumPy; x itself when the shape already matches."""
-    target = _shape_tuple(shape)
+    target = shape_argument("broadcast_to", shape)
     if isinstance(x, Variable) and x.shape == target:
         return x
     return resolve(BroadcastTo)(target)(x)
@@ -151,7 +170,7 @@ class SumTo(
     retains_inputs = False  # the rule reads the input's shape only
 
     def __init__(self, shape: Shape) -> None:
-        self.shape = _shape_tuple(shape)
+        self.shape = shape_argument("sum_to", shape)
 
     def forward(self, x: Array) -> Array:
         try:
@@ -172,7 +191,7 @@ class SumTo(
 
 def sum_to(x: Operand, shape: Shape) -> Variable:
     """Sum x down to ``shape``; x itself when the shape already matches."""
-    target = _shape_tuple(shape)
+    target = shape_argument("sum_to", shape)
     if isinstance(x, Variable) and x.shape == target:
         return x
     if not isinstance(x, Variable) and np.shape(x) == target:
@@ -195,6 +214,8 @@ class Concat(Function[*tuple[Array, ...]], name="concat", samples=lambda rng: _c
     retains_inputs = False  # the rule reads the inputs' shapes only
 
     def __init__(self, axis: int = 0) -> None:
+        if not is_int(axis):
+            raise TypeError(f"concat: axis must be an int, got {type(axis).__name__} {axis!r}")
         self.axis = int(axis)
 
     def forward(self, *xs: Array) -> Array:
@@ -232,6 +253,11 @@ def concat(xs: Sequence[Operand], axis: int = 0) -> Variable:
         raise TypeError(
             f"concat takes a sequence (list or tuple) of arrays, got one "
             f"{type(given).__name__} of shape {given.shape}; write concat([a, b], axis)"
+        )
+    if not isinstance(given, Sequence) or isinstance(given, str | bytes):
+        raise TypeError(
+            f"concat takes a sequence (list or tuple) of arrays, got {type(given).__name__}; "
+            "write concat([a, b], axis)"
         )
     return resolve(Concat)(axis)(*xs)
 

@@ -2,8 +2,11 @@
 
 pluggy runs here, once per plugin, at discovery.  Each plugin gets its own ``PluginManager``
 and its own ``Registrar``, so a plugin that raises loses only its own ops, and every op knows
-its origin.  A plugin that loads but registers nothing is reported too, with its likely cause:
-a hook without ``@hookimpl``, or an entry point naming a module without the hook.
+its origin.  Whatever a plugin raises while it loads is isolated, ``SystemExit`` included (a
+plugin calling ``sys.exit()`` at import would otherwise end the program at its first op call,
+with no message); only ``KeyboardInterrupt`` passes through, since it is the user's.  A plugin
+that loads but registers nothing is reported too, with its likely cause: a hook without
+``@hookimpl``, or an entry point naming a module without the hook.
 """
 
 from __future__ import annotations
@@ -45,7 +48,7 @@ class CollectingRegistrar:
             )
         from plugrad.core.function import Function
 
-        ops = [
+        ops: list[type[AnyFunction]] = [
             value
             for value in vars(found).values()
             if isinstance(value, type)
@@ -64,10 +67,11 @@ class CollectingRegistrar:
         # Imported here: the registry is loaded lazily, after the core.
         from plugrad.core.function import Function
 
+        kind = type(function).__name__
         if not (isinstance(function, type) and issubclass(function, Function)):
             raise RegistrationError(
                 f"{self.origin}: register() takes plugrad.Function subclasses, "
-                f"got {function!r} ({type(function).__name__})"
+                f"got {function!r} ({kind})"
             )
         if function.op_name is None:
             raise RegistrationError(
@@ -102,7 +106,9 @@ def load_plugin(source: PluginSource, *, strict: bool) -> tuple[PluginRecord, li
         manager.check_pending()  # a misspelled hook name is an error, not silence
         has_hook = bool(manager.hook.plugrad_register_ops.get_hookimpls())
         manager.hook.plugrad_register_ops(registrar=registrar)
-    except Exception as exc:
+    except KeyboardInterrupt:
+        raise
+    except BaseException as exc:  # SystemExit, GeneratorExit, ...: the plugin's, not the user's
         record = _failed(origin, exc, registrar)
         message = _failure_message(record, strict=strict)
         complain(message, strict=strict, error=PluginLoadError, cause=exc)
@@ -115,7 +121,7 @@ def load_plugin(source: PluginSource, *, strict: bool) -> tuple[PluginRecord, li
     return PluginRecord(origin, "loaded", ops=names), registrar.records
 
 
-def _failed(origin: Origin, exc: Exception, registrar: CollectingRegistrar) -> PluginRecord:
+def _failed(origin: Origin, exc: BaseException, registrar: CollectingRegistrar) -> PluginRecord:
     import traceback  # deferred: only failures need it
 
     return PluginRecord(
@@ -131,6 +137,8 @@ def _failed(origin: Origin, exc: Exception, registrar: CollectingRegistrar) -> P
 def error_line(exc: BaseException) -> str:
     """``ImportError: No module named 'cupy'``: the traceback's last line, kept to one line
     (a message of several lines is shown by its first, then ``...``)."""
+    if isinstance(exc, SystemExit):  # its message is only the exit code
+        return f"SystemExit: it called sys.exit({exc.code!r})"
     lines = str(exc).strip().splitlines()
     message = lines[0] if lines else ""
     if len(lines) > 1:
