@@ -175,8 +175,14 @@ def plot_dot_graph(output: Variable, verbose: bool = True, to_file: str = "graph
 def _ipython_image(path: str) -> object:
     if "IPython" not in sys.modules:  # only display when already running inside IPython
         return None
+    import importlib
+
     try:
-        from IPython import display  # type: ignore[import-not-found]  # optional, untyped
+        display = importlib.import_module("IPython.display")  # optional; typed ModuleType
     except ImportError:
         return None
-    return display.Image(filename=path)
+    image: object = display.Image(filename=path)
+    return image
+
+
+__all__ = ["_dot_func", "_dot_var", "get_dot_graph", "plot_dot_graph"]

@@ -7,8 +7,7 @@ epoch, after which the loader reshuffles and can be iterated again.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
-from typing import Any, Protocol
+from typing import Protocol
 
 import numpy as np
 
@@ -17,9 +16,13 @@ from plugrad.typing import Array
 
 
 class SizedDataset(Protocol):
-    """What a loader reads: ``dataset[i]`` is ``(x, t)`` and ``len(dataset)`` the count."""
+    """What a loader reads: ``dataset[i]`` is ``(x, t)`` and ``len(dataset)`` the count.
 
-    def __getitem__(self, index: int) -> tuple[Any, Any]: ...
+    Every ``Dataset`` is one; so is any class with these two methods.  A batch stacks the
+    examples with ``numpy.array``, so they are arrays or numbers of one shape.
+    """
+
+    def __getitem__(self, index: int, /) -> tuple[object, object]: ...
 
     def __len__(self) -> int: ...
 
@@ -47,14 +50,14 @@ class DataLoader:
             )
         if gpu:
             raise RuntimeError("plugrad runs on NumPy only; DataLoader(gpu=True) is not supported")
-        self.dataset = dataset
-        self.batch_size = batch_size
-        self.shuffle = shuffle
-        self.rng = rng
-        self.data_size = len(dataset)
-        self.max_iter = math.ceil(self.data_size / batch_size)
-        self.gpu = gpu
-        self.iteration = 0
+        self.dataset: SizedDataset = dataset
+        self.batch_size: int = batch_size
+        self.shuffle: bool = shuffle
+        self.rng: np.random.Generator | None = rng
+        self.data_size: int = len(dataset)
+        self.max_iter: int = math.ceil(self.data_size / batch_size)
+        self.gpu: bool = gpu
+        self.iteration: int = 0
         self.index: Array = np.arange(self.data_size)
         self.reset()
 
@@ -95,6 +98,8 @@ class SeqDataLoader(DataLoader):
     """Batches for sequence models: ``batch_size`` cursors spaced evenly through the data, all
     advancing by one example per batch (so each row of a batch continues the previous one)."""
 
+    iteration: int
+
     def __init__(self, dataset: SizedDataset, batch_size: int, gpu: bool = False) -> None:
         super().__init__(dataset=dataset, batch_size=batch_size, shuffle=False, gpu=gpu)
 
@@ -111,12 +116,26 @@ class SeqDataLoader(DataLoader):
 
 
 def _gather(dataset: SizedDataset, batch_index: Array) -> tuple[Array, Array]:
+    arrays = _plain_arrays(dataset)
+    if arrays is None:
+        return _stack([dataset[int(i)] for i in batch_index])
+    # No transforms to run: one fancy index instead of a Python loop over examples.
+    data, label = arrays
+    x: Array = data[batch_index]
+    t: Array = label[batch_index] if label is not None else _nones(len(batch_index))
+    return x, t
+
+
+def _plain_arrays(dataset: SizedDataset) -> tuple[Array, Array | None] | None:
+    """``data`` and ``label`` of a ``Dataset`` whose examples are their rows, as they are."""
     if isinstance(dataset, Dataset) and dataset.has_plain_arrays():
-        # No transforms to run: one fancy index instead of a Python loop over examples.
-        x = dataset.data[batch_index]
-        t = dataset.label[batch_index] if dataset.label is not None else _nones(len(batch_index))
-        return x, t
-    batch: Sequence[tuple[Any, Any]] = [dataset[int(i)] for i in batch_index]
+        data: Array = dataset.data
+        label: Array | None = dataset.label
+        return data, label
+    return None
+
+
+def _stack(batch: list[tuple[object, object]]) -> tuple[Array, Array]:
     x = np.array([example[0] for example in batch])
     t = np.array([example[1] for example in batch])
     return x, t

@@ -1,8 +1,13 @@
 """DeZero's ``dezero.datasets``: ``Dataset`` and every data set of DeZero.
 
 A dataset is indexable: ``dataset[i]`` is ``(x, t)`` with the transforms applied, and
-``len(dataset)`` is the number of examples.  Subclasses fill ``self.data`` and ``self.label``
-in ``prepare()``.
+``len(dataset)`` is the number of examples; iterating over it gives every ``(x, t)`` in order.
+Subclasses fill ``self.data`` and ``self.label`` in ``prepare()``.
+
+``Dataset[X, T]`` is generic over what ``dataset[i]`` gives: ``X`` is what ``transform``
+returns and ``T`` what ``target_transform`` returns, inferred from the transforms passed
+(``Spiral(transform=f)`` is a ``Spiral[<f's result>, Any]``).  Without a transform an example
+is a row of an ndarray as NumPy's indexing gives it, which NumPy types as ``Any``.
 
 The data sets made of files (``MNIST``, ``CIFAR10``, ``CIFAR100``, ``Shakespear``, and
 ``ImageNet.labels()``) take them from ``root`` (default: ``data_dir()``, which is
@@ -22,44 +27,57 @@ import os
 import struct
 import zlib
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any, Final
+from typing import Any, Final, Generic, TypeAlias, cast
 
 import numpy as np
 
 from plugrad._download import KNOWN_FILES, DownloadError, data_dir, fetch
+from plugrad._typevars import TypeVar
 from plugrad.transforms import Compose, Flatten, Normalize, ToFloat
 from plugrad.typing import Array
 
-Transform = Callable[[Any], Any]
-PathLike = str | os.PathLike[str]
+# What ``dataset[i]`` gives: the example (what ``transform`` returns) and its label (what
+# ``target_transform`` returns).  Unstated, both are ``Any``: a row of an ndarray, as NumPy's
+# stubs type it.
+X = TypeVar("X", default=Any)
+T = TypeVar("T", default=Any)
+
+Transform: TypeAlias = Callable[[Array], X]
+"""A transform of a data set: it takes one row of ``data`` (or ``label``)."""
+
+PathLike: TypeAlias = str | os.PathLike[str]
 
 
-def _identity(x: Any) -> Any:
+def _identity(x: Array) -> Any:
     return x
 
 
-class Dataset:
+class Dataset(Generic[X, T]):
     """Base class: ``prepare()`` sets ``data`` (and ``label``, or leaves it ``None``)."""
 
+    train: bool
+    transform: Transform[X]
+    target_transform: Transform[T]
+    # Filled by prepare(): whatever a subclass stores there, indexable by an int (a DeZero
+    # program may store a list), and ``label`` None for a data set without labels.  Every
+    # data set plugrad ships stores ndarrays and declares them so.
     data: Any
     label: Any
 
     def __init__(
         self,
         train: bool = True,
-        transform: Transform | None = None,
-        target_transform: Transform | None = None,
+        transform: Transform[X] | None = None,
+        target_transform: Transform[T] | None = None,
     ) -> None:
         self.train = train
-        self.transform: Transform = _identity if transform is None else transform
-        self.target_transform: Transform = (
-            _identity if target_transform is None else target_transform
-        )
+        self.transform = _identity if transform is None else transform
+        self.target_transform = _identity if target_transform is None else target_transform
         self.data = None
         self.label = None
         self.prepare()
 
-    def __getitem__(self, index: int) -> tuple[Any, Any]:
+    def __getitem__(self, index: int) -> tuple[X, T]:
         given: object = index  # checked at run time: a slice or list is a common mistake
         if not isinstance(given, int | np.integer) or isinstance(given, bool):
             raise TypeError(
@@ -68,8 +86,13 @@ class Dataset:
             )
         x = self.transform(self.data[index])
         if self.label is None:
-            return x, None
+            return x, None  # type: ignore[return-value]  # DeZero's (x, None), unlabeled
         return x, self.target_transform(self.label[index])
+
+    def __iter__(self) -> Iterator[tuple[X, T]]:
+        """Every ``(x, t)`` in order (``for x, t in dataset``)."""
+        for index in range(len(self)):
+            yield self[index]
 
     def __len__(self) -> int:
         return len(self.data)
@@ -114,20 +137,26 @@ def get_spiral(train: bool = True) -> tuple[Array, Array]:
     return x[indices], t[indices]
 
 
-class Spiral(Dataset):
+class Spiral(Dataset[X, T]):
     """The spiral of ``get_spiral`` as a dataset (it seeds NumPy's global generator too)."""
+
+    data: Array
+    label: Array
 
     def prepare(self) -> None:
         self.data, self.label = get_spiral(self.train)
 
 
-class SinCurve(Dataset):
+class SinCurve(Dataset[X, T]):
     """A sine wave for sequence models: ``x`` is y(t), the label is y(t + 1).
 
     Training data is ``sin`` plus uniform noise in [-0.05, 0.05] from NumPy's global generator;
     test data is ``cos``.  The noise is drawn for both, as DeZero draws it, so the generator
     moves on the same way.
     """
+
+    data: Array
+    label: Array
 
     def prepare(self) -> None:
         num_data = 1000
@@ -139,7 +168,7 @@ class SinCurve(Dataset):
         self.label = y[1:][:, np.newaxis]
 
 
-class Digits(Dataset):
+class Digits(Dataset[X, T]):
     """scikit-learn's bundled 8x8 handwritten digits (1,797 images; no download needed).
 
     ``data`` is ``(N, 64)`` float32 in [0, 1] (reshape to ``(N, 1, 8, 8)`` for a CNN) and
@@ -148,11 +177,15 @@ class Digits(Dataset):
     scikit-learn, which is imported only here.
     """
 
+    data: Array
+    label: Array
+    seed: int
+
     def __init__(
         self,
         train: bool = True,
-        transform: Transform | None = None,
-        target_transform: Transform | None = None,
+        transform: Transform[X] | None = None,
+        target_transform: Transform[T] | None = None,
         *,
         seed: int = 0,
     ) -> None:
@@ -160,14 +193,18 @@ class Digits(Dataset):
         super().__init__(train, transform, target_transform)
 
     def prepare(self) -> None:
+        import importlib
+
         try:
-            from sklearn.datasets import load_digits  # type: ignore[import-untyped]  # no stubs
+            # scikit-learn has no type information: its module is typed ModuleType, so what
+            # it hands over is Any, here only.
+            sklearn_datasets = importlib.import_module("sklearn.datasets")
         except ImportError:
             raise ImportError(
                 "plugrad.datasets.Digits needs scikit-learn, which ships the digits: "
                 "pip install scikit-learn"
             ) from None
-        digits = load_digits()
+        digits = sklearn_datasets.load_digits()
         images = (digits.data / 16.0).astype(np.float32)
         labels = digits.target.astype(np.int64)
         rng = np.random.default_rng(self.seed)
@@ -182,14 +219,19 @@ class Digits(Dataset):
 # -- data sets made of files ---------------------------------------------------------------------
 
 
-class _FileDataset(Dataset):
+class _FileDataset(Dataset[X, T]):
     """A data set read from files in ``root`` that the download layer can fetch."""
+
+    data: Array
+    label: Array
+    root: str
+    download: bool
 
     def __init__(
         self,
         train: bool,
-        transform: Transform | None,
-        target_transform: Transform | None,
+        transform: Transform[X] | None,
+        target_transform: Transform[T] | None,
         *,
         root: PathLike | None,
         download: bool,
@@ -209,7 +251,7 @@ MNIST_FILES: Final = {
 }
 
 
-class MNIST(_FileDataset):
+class MNIST(_FileDataset[X, T]):
     """The MNIST digits from the four standard gzip IDX files.
 
     Images are ``(N, 1, 28, 28)`` uint8 and labels ``(N,)`` uint8 (N = 60,000 for train,
@@ -217,11 +259,14 @@ class MNIST(_FileDataset):
     as DeZero's does.
     """
 
+    data: Array
+    label: Array
+
     def __init__(
         self,
         train: bool = True,
-        transform: Transform | None = None,
-        target_transform: Transform | None = None,
+        transform: Transform[X] | None = None,
+        target_transform: Transform[T] | None = None,
         *,
         root: PathLike | None = None,
         download: bool = True,
@@ -309,11 +354,11 @@ CIFAR100_FINE_LABELS: Final = tuple(  # the order of the archive's meta file
 )
 
 
-def _default_cifar_transform() -> Transform:
+def _default_cifar_transform() -> Compose:
     return Compose([ToFloat(), Normalize(mean=0.5, std=0.5)])  # DeZero's, as it is
 
 
-class CIFAR10(_FileDataset):
+class CIFAR10(_FileDataset[X, T]):
     """CIFAR-10 from its python version (``cifar-10-python.tar.gz``): 32x32 colour images.
 
     Images are ``(N, 3, 32, 32)`` uint8 (N = 50,000 for train, 10,000 for test) and labels
@@ -322,13 +367,16 @@ class CIFAR10(_FileDataset):
     it, and their pickles without running any code they name.
     """
 
+    data: Array
+    label: Array
+
     archive: str = "cifar-10-python.tar.gz"
 
     def __init__(
         self,
         train: bool = True,
-        transform: Transform | None = None,
-        target_transform: Transform | None = None,
+        transform: Transform[X] | None = None,
+        target_transform: Transform[T] | None = None,
         *,
         root: PathLike | None = None,
         download: bool = True,
@@ -354,19 +402,22 @@ class CIFAR10(_FileDataset):
         return dict(enumerate(CIFAR10_LABELS))
 
 
-class CIFAR100(CIFAR10):
+class CIFAR100(CIFAR10[X, T]):
     """CIFAR-100 from its python version: like ``CIFAR10``, with 100 classes.
 
     ``label_type`` is ``"fine"`` (the 100 classes) or ``"coarse"`` (their 20 superclasses).
     """
+
+    data: Array
+    label: Array
 
     archive = "cifar-100-python.tar.gz"
 
     def __init__(
         self,
         train: bool = True,
-        transform: Transform | None = None,
-        target_transform: Transform | None = None,
+        transform: Transform[X] | None = None,
+        target_transform: Transform[T] | None = None,
         label_type: str = "fine",
         *,
         root: PathLike | None = None,
@@ -374,7 +425,7 @@ class CIFAR100(CIFAR10):
     ) -> None:
         if label_type not in ("fine", "coarse"):
             raise ValueError(f"CIFAR100: label_type is 'fine' or 'coarse', got {label_type!r}")
-        self.label_type = label_type
+        self.label_type: str = label_type
         super().__init__(train, transform, target_transform, root=root, download=download)
 
     def prepare(self) -> None:
@@ -396,7 +447,7 @@ class CIFAR100(CIFAR10):
         )
 
 
-class ImageNet(Dataset):
+class ImageNet(Dataset[X, T]):
     """ImageNet's class names (``ImageNet.labels()``); its images are not downloadable."""
 
     def __init__(self, *args: object, **kwargs: object) -> None:
@@ -414,7 +465,7 @@ class ImageNet(Dataset):
         return read_imagenet_labels(fetch(remote, folder, download=download), remote.limit)
 
 
-class Shakespear(_FileDataset):
+class Shakespear(_FileDataset[X, T]):
     """Tiny Shakespeare (1,115,394 characters) for character models: DeZero's name and shapes.
 
     ``data`` is the id of each character but the last, ``label`` the id of the next one (both
@@ -422,14 +473,17 @@ class Shakespear(_FileDataset):
     appearance, as DeZero does.
     """
 
+    data: Array
+    label: Array
+
     char_to_id: dict[str, int]
     id_to_char: dict[int, str]
 
     def __init__(
         self,
         train: bool = True,
-        transform: Transform | None = None,
-        target_transform: Transform | None = None,
+        transform: Transform[X] | None = None,
+        target_transform: Transform[T] | None = None,
         *,
         root: PathLike | None = None,
         download: bool = True,
@@ -593,21 +647,38 @@ def read_imagenet_labels(path: PathLike, limit: int) -> dict[int, str]:
     name = os.fspath(path)
     text = read_text(name, limit)
     try:
-        labels = ast.literal_eval(text)
+        parsed: object = ast.literal_eval(text)
     except (ValueError, SyntaxError, MemoryError, RecursionError) as exc:
         raise ValueError(
             f"{name}: not a dict literal of class names ({type(exc).__name__}); delete it, and "
             "it is downloaded again"
         ) from None
-    if (
-        not isinstance(labels, dict)
-        or set(labels) != set(range(1000))
-        or not all(type(key) is int and isinstance(value, str) for key, value in labels.items())
-    ):
+    entries = _as_dict(parsed)
+    labels = {
+        key: value
+        for key, value in (entries or {}).items()
+        if type(key) is int and isinstance(value, str)
+    }
+    if entries is None or len(labels) != len(entries) or set(labels) != set(range(1000)):
         raise ValueError(
             f"{name}: not ImageNet's class names (a dict of 1,000 names keyed 0 to 999)"
         )
     return labels
+
+
+def _as_dict(obj: object) -> dict[object, object] | None:
+    """``obj`` if it is a dict (of anything: what a file held), else None."""
+    return cast("dict[object, object]", obj) if isinstance(obj, dict) else None
+
+
+def _as_tuple(obj: object) -> tuple[object, ...] | None:
+    """``obj`` if it is a tuple (of anything: what a file held), else None."""
+    return cast("tuple[object, ...]", obj) if isinstance(obj, tuple) else None
+
+
+def _as_list(obj: object) -> list[object] | None:
+    """``obj`` if it is a list (of anything: what a file held), else None."""
+    return cast("list[object]", obj) if isinstance(obj, list) else None
 
 
 # -- CIFAR: tar.gz archives of pickled batches ----------------------------------------------------
@@ -683,11 +754,12 @@ def _tar_members(name: str, limits: dict[str, int]) -> Iterator[tuple[str, bytes
 def _cifar_arrays(
     batch: object, where: str, label_key: str, n_classes: int, most: int
 ) -> tuple[Array, Array]:
-    if not isinstance(batch, dict):
+    entries = _as_dict(batch)
+    if entries is None:
         raise ValueError(f"{where}: a {type(batch).__name__}, not a CIFAR batch (a dict)")
-    data = batch.get(b"data")
-    labels = batch.get(label_key.encode())
-    if not isinstance(data, np.ndarray) or not isinstance(labels, list):
+    data = _as_array(entries.get(b"data"))
+    labels = _as_list(entries.get(label_key.encode()))
+    if data is None or labels is None:
         raise ValueError(f"{where}: not a CIFAR batch (no 'data' array and '{label_key}' list)")
     if data.dtype != np.uint8 or data.ndim != 2 or data.shape[1] != _CIFAR_IMAGE_BYTES:
         raise ValueError(
@@ -703,6 +775,10 @@ def _cifar_arrays(
     return data, np.array(labels, dtype=np.int64)
 
 
+def _as_array(obj: object) -> Array | None:
+    return cast("Array", obj) if isinstance(obj, np.ndarray) else None
+
+
 class _NdarrayName:
     """Stands in for ``numpy.ndarray`` where a batch names it (only as an argument)."""
 
@@ -715,8 +791,9 @@ class _DtypeState:
         self.byteorder = "|"
 
     def __setstate__(self, state: object) -> None:
-        if isinstance(state, tuple) and len(state) > 1:
-            order = state[1]
+        fields = _as_tuple(state)
+        if fields is not None and len(fields) > 1:
+            order = fields[1]
             self.byteorder = order.decode("latin-1") if isinstance(order, bytes) else str(order)
 
     def dtype(self, where: str) -> np.dtype[Any]:
@@ -744,13 +821,15 @@ class _ArrayState:
         self.state = state
 
     def array(self, where: str) -> Array:
-        state = self.state
-        if not isinstance(state, tuple) or len(state) != 5:
+        state = _as_tuple(self.state)
+        if state is None or len(state) != 5:
             raise ValueError(f"{where}: an array pickled in an unknown layout")
-        _version, shape, dtype_state, fortran, raw = state
+        _version, shape_state, dtype_state, fortran, raw = state
+        dims = _as_tuple(shape_state) or ()
+        shape = tuple([d for d in dims if type(d) is int and d >= 0])
         if (
-            not isinstance(shape, tuple)
-            or not all(type(d) is int and d >= 0 for d in shape)
+            not isinstance(shape_state, tuple)
+            or len(shape) != len(dims)
             or not isinstance(dtype_state, _DtypeState)
             or not isinstance(raw, bytes)
         ):
@@ -832,8 +911,9 @@ def _check_pickle(raw: bytes, where: str) -> None:
 
 
 def _resolve_arrays(batch: object, where: str) -> object:
-    if isinstance(batch, dict):
-        return {key: _resolve_arrays(value, where) for key, value in batch.items()}
+    entries = _as_dict(batch)
+    if entries is not None:
+        return {key: _resolve_arrays(value, where) for key, value in entries.items()}
     if isinstance(batch, _ArrayState):
         return batch.array(where)
     if isinstance(batch, _DtypeState | _NdarrayName):
@@ -846,8 +926,11 @@ def _resolve_arrays(batch: object, where: str) -> object:
 
 def _show_grid(images: Array, row: int, col: int) -> None:
     """``row`` x ``col`` images picked at random (NumPy's global generator, as in DeZero)."""
+    import importlib
+
     try:
-        import matplotlib.pyplot as plt
+        # Typed ModuleType: matplotlib's pyplot leaves **kwargs unannotated.
+        plt = importlib.import_module("matplotlib.pyplot")
     except ImportError:
         raise ImportError("show() needs matplotlib: pip install 'plugrad[plot]'") from None
     channels, height, width = images.shape[1:]

@@ -130,7 +130,7 @@ class MomentumSGD(Optimizer):
         super().__init__()
         self.lr = lr
         self.momentum = momentum
-        self.vs = _PerParamState()
+        self.vs: _PerParamState = _PerParamState()
         self._scratch = _Scratch()
 
     def update_one(self, param: Parameter) -> None:
@@ -148,7 +148,7 @@ class AdaGrad(Optimizer):
         super().__init__()
         self.lr = lr
         self.eps = eps
-        self.hs = _PerParamState()
+        self.hs: _PerParamState = _PerParamState()
 
     def update_one(self, param: Parameter) -> None:
         g = _grad(param)
@@ -165,8 +165,8 @@ class AdaDelta(Optimizer):
         super().__init__()
         self.rho = rho
         self.eps = eps
-        self.msg = _PerParamState()
-        self.msdx = _PerParamState()
+        self.msg: _PerParamState = _PerParamState()
+        self.msdx: _PerParamState = _PerParamState()
 
     def update_one(self, param: Parameter) -> None:
         g = _grad(param)
@@ -191,13 +191,13 @@ class Adam(Optimizer):
         self, alpha: float = 0.001, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8
     ) -> None:
         super().__init__()
-        self.t = 0
+        self.t: int = 0
         self.alpha = alpha
         self.beta1 = beta1
         self.beta2 = beta2
         self.eps = eps
-        self.ms = _PerParamState()
-        self.vs = _PerParamState()
+        self.ms: _PerParamState = _PerParamState()
+        self.vs: _PerParamState = _PerParamState()
         self._scratch = _Scratch()
 
     def update(self) -> None:

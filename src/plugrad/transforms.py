@@ -11,9 +11,10 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Sequence
 from types import ModuleType
-from typing import Any
+from typing import Any, TypeGuard, cast
 
 import numpy as np
+from numpy.typing import DTypeLike
 
 from plugrad.typing import Array
 
@@ -49,7 +50,7 @@ class Compose:
     """Apply ``transforms`` in order."""
 
     def __init__(self, transforms: Sequence[Transform] = ()) -> None:
-        self.transforms = list(transforms)
+        self.transforms: list[Transform] = list(transforms)
 
     def __call__(self, img: Any) -> Any:
         for t in self.transforms:
@@ -66,7 +67,7 @@ class Convert:
 
     def __init__(self, mode: str = "RGB") -> None:
         _pil("Convert")
-        self.mode = mode
+        self.mode: str = mode
 
     def __call__(self, img: Any) -> Any:
         image = _pil("Convert")
@@ -85,7 +86,7 @@ class Resize:
 
     def __init__(self, size: int | tuple[int, int], mode: int | None = None) -> None:
         image = _pil("Resize")
-        self.size = _pair(size, "Resize")
+        self.size: tuple[int, int] = _pair(size, "Resize")
         self.mode: int = int(image.Resampling.BILINEAR) if mode is None else mode
 
     def __call__(self, img: Any) -> Any:
@@ -119,15 +120,18 @@ class ToPIL:
         return image.fromarray(np.ascontiguousarray(pixels))
 
 
+def _positive_int(value: object) -> TypeGuard[int]:
+    return isinstance(value, int) and not isinstance(value, bool) and value > 0
+
+
 def _pair(size: object, transform: str) -> tuple[int, int]:
-    if isinstance(size, int) and not isinstance(size, bool) and size > 0:
+    if _positive_int(size):
         return size, size
-    if (
-        isinstance(size, tuple)
-        and len(size) == 2
-        and all(isinstance(s, int) and not isinstance(s, bool) and s > 0 for s in size)
-    ):
-        return size[0], size[1]
+    pair = cast("tuple[object, ...]", size) if isinstance(size, tuple) else ()
+    if len(pair) == 2:
+        first, second = pair
+        if _positive_int(first) and _positive_int(second):
+            return first, second
     raise ValueError(f"{transform}: size is a positive int or a pair of them, got {size!r}")
 
 
@@ -141,13 +145,13 @@ class ToArray:
     then are transposed, as DeZero does.
     """
 
-    def __init__(self, dtype: Any = np.float32) -> None:
-        self.dtype = dtype
+    def __init__(self, dtype: DTypeLike = np.float32) -> None:
+        self.dtype: DTypeLike = dtype
 
     def __call__(self, img: Any) -> Array:
         if isinstance(img, np.ndarray):
-            return img
-        array = np.asarray(img)
+            return img  # pyright: ignore[reportUnknownVariableType]  # ndarray[Unknown, Unknown]
+        array: Array = np.asarray(img)
         if array.ndim == 2:
             array = array[:, :, np.newaxis]
         if array.ndim != 3:
@@ -159,8 +163,8 @@ class Normalize:
     """``(array - mean) / std``; ``mean`` and ``std`` are numbers or one value per channel."""
 
     def __init__(self, mean: float | Sequence[float] = 0.0, std: float | Sequence[float] = 1.0):
-        self.mean = mean
-        self.std = std
+        self.mean: float | Sequence[float] = mean
+        self.std: float | Sequence[float] = std
 
     def __call__(self, array: Array) -> Array:
         mean = _per_channel(self.mean, array)
@@ -188,8 +192,8 @@ class Flatten:
 class AsType:
     """The array converted to ``dtype``."""
 
-    def __init__(self, dtype: Any = np.float32) -> None:
-        self.dtype = dtype
+    def __init__(self, dtype: DTypeLike = np.float32) -> None:
+        self.dtype: DTypeLike = dtype
 
     def __call__(self, array: Array) -> Array:
         return array.astype(self.dtype)
@@ -201,7 +205,7 @@ ToFloat = AsType
 class ToInt(AsType):
     """The array converted to an integer dtype (``int64`` by default)."""
 
-    def __init__(self, dtype: Any = np.int64) -> None:
+    def __init__(self, dtype: DTypeLike = np.int64) -> None:
         super().__init__(dtype)
 
 
@@ -210,7 +214,7 @@ class RandomHorizontalFlip:
     (NumPy's global generator decides)."""
 
     def __init__(self, p: float = 0.5) -> None:
-        self.p = p
+        self.p: float = p
 
     def __call__(self, img: Any) -> Any:
         if np.random.rand() >= self.p:
@@ -230,7 +234,7 @@ class CenterCrop:
     """
 
     def __init__(self, size: int | tuple[int, int]) -> None:
-        self.size = _pair(size, "CenterCrop")
+        self.size: tuple[int, int] = _pair(size, "CenterCrop")
 
     def __call__(self, img: Any) -> Any:
         if _is_pil_image(img):

@@ -15,6 +15,8 @@ constrained type variable, so mypy checks every rule twice, once per kind::
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from types import EllipsisType
 from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 
 import numpy as np
@@ -27,12 +29,45 @@ if TYPE_CHECKING:
 Array: TypeAlias = NDArray[Any]
 Scalar: TypeAlias = float | int
 Shape: TypeAlias = tuple[int, ...]
+# What arguments accept, as the run time does: NumPy's numbers wherever Python's are taken,
+# and any sequence where a shape or axes are (``reshape(x, [2, 3])``, ``sum(x, axis=[0, 1])``).
+# (``bool`` is an ``int`` to every type checker; the run time refuses it where it means nothing.)
+Number: TypeAlias = float | int | np.floating[Any] | np.integer[Any]
+Integer: TypeAlias = int | np.integer[Any]
+ShapeLike: TypeAlias = Integer | Sequence[Integer] | NDArray[np.integer[Any]]
+Axes: TypeAlias = Integer | Sequence[Integer]
+# What ``x[key]`` takes: NumPy's basic and advanced indexing, indices in a Variable included
+# (``x["a"]`` is an error).
+_KeyPart: TypeAlias = (
+    Integer
+    | slice
+    | EllipsisType
+    | Sequence[Integer]
+    | NDArray[np.integer[Any]]
+    | NDArray[np.bool_]
+    | None
+)
+IndexKey: TypeAlias = "_KeyPart | Variable | tuple[_KeyPart | Variable, ...]"
 Operand: TypeAlias = "Variable | NDArray[Any] | np.floating[Any] | np.integer[Any] | float | int"
 
 # Any op, whatever its inputs: what the graph, the engine and the registry hold.
 AnyFunction: TypeAlias = "Function[*tuple[Any, ...]]"
 
-# The values a derivative rule sees: see the module docstring.
-V = TypeVar("V", "NDArray[Any]", "Variable")
+# The values a derivative rule sees: see the module docstring.  Floating arrays rather than
+# ``NDArray[Any]``, so that arithmetic keeps the constraint under pyright as well as under mypy
+# (``gy * x`` is a ``V`` for both checkers).
+V = TypeVar("V", "NDArray[np.floating[Any]]", "Variable")
 
-__all__ = ["AnyFunction", "Array", "Operand", "Scalar", "Shape", "V"]
+__all__ = [
+    "AnyFunction",
+    "Array",
+    "Axes",
+    "IndexKey",
+    "Integer",
+    "Number",
+    "Operand",
+    "Scalar",
+    "Shape",
+    "ShapeLike",
+    "V",
+]

@@ -33,6 +33,7 @@ its creator (no weak references).
 from __future__ import annotations
 
 from typing import (
+    TYPE_CHECKING,
     Any,
     ClassVar,
     Final,
@@ -62,42 +63,110 @@ _asarray: Final = np.asarray
 _PY_NUMBERS: Final = (float, int)
 
 
-# The shapes of ``forward`` that ``__call__`` and ``of`` know.  Positional-only, so ops name
-# their parameters freely; each gives callers an exact result type (``Variable`` or a tuple).
-class _Forward1(Protocol):
-    def forward(self, x0: Array, /) -> Array: ...
+# The shapes of ``forward`` that ``__call__`` and ``of`` know: 1 to 6 inputs, 1 to 4 outputs,
+# and any number of inputs to one output.  Positional-only, so ops name their parameters
+# freely; each gives callers an exact result type (``Variable`` or a tuple of them).  The
+# table costs nothing at run time: the protocols exist for the checkers only (creating them
+# would add milliseconds to ``import plugrad``), and only the implementation below the
+# overloads runs.
 
 
-class _Forward2(Protocol):
-    def forward(self, x0: Array, x1: Array, /) -> Array: ...
+if TYPE_CHECKING:
 
+    class _Forward1(Protocol):
+        def forward(self, x0: Array, /) -> Array: ...
 
-class _Forward3(Protocol):
-    def forward(self, x0: Array, x1: Array, x2: Array, /) -> Array: ...
+    class _Forward2(Protocol):
+        def forward(self, x0: Array, x1: Array, /) -> Array: ...
 
+    class _Forward3(Protocol):
+        def forward(self, x0: Array, x1: Array, x2: Array, /) -> Array: ...
 
-class _Forward4(Protocol):
-    def forward(self, x0: Array, x1: Array, x2: Array, x3: Array, /) -> Array: ...
+    class _Forward4(Protocol):
+        def forward(self, x0: Array, x1: Array, x2: Array, x3: Array, /) -> Array: ...
 
+    class _Forward5(Protocol):
+        def forward(self, x0: Array, x1: Array, x2: Array, x3: Array, x4: Array, /) -> Array: ...
 
-class _Forward1To2(Protocol):
-    def forward(self, x0: Array, /) -> tuple[Array, Array]: ...
+    class _Forward6(Protocol):
+        def forward(
+            self, x0: Array, x1: Array, x2: Array, x3: Array, x4: Array, x5: Array, /
+        ) -> Array: ...
 
+    class _Forward1To2(Protocol):
+        def forward(self, x0: Array, /) -> tuple[Array, Array]: ...
 
-class _Forward2To2(Protocol):
-    def forward(self, x0: Array, x1: Array, /) -> tuple[Array, Array]: ...
+    class _Forward2To2(Protocol):
+        def forward(self, x0: Array, x1: Array, /) -> tuple[Array, Array]: ...
 
+    class _Forward3To2(Protocol):
+        def forward(self, x0: Array, x1: Array, x2: Array, /) -> tuple[Array, Array]: ...
 
-class _Forward3To2(Protocol):
-    def forward(self, x0: Array, x1: Array, x2: Array, /) -> tuple[Array, Array]: ...
+    class _Forward4To2(Protocol):
+        def forward(self, x0: Array, x1: Array, x2: Array, x3: Array, /) -> tuple[Array, Array]: ...
 
+    class _Forward5To2(Protocol):
+        def forward(
+            self, x0: Array, x1: Array, x2: Array, x3: Array, x4: Array, /
+        ) -> tuple[Array, Array]: ...
 
-class _Forward1To3(Protocol):
-    def forward(self, x0: Array, /) -> tuple[Array, Array, Array]: ...
+    class _Forward6To2(Protocol):
+        def forward(
+            self, x0: Array, x1: Array, x2: Array, x3: Array, x4: Array, x5: Array, /
+        ) -> tuple[Array, Array]: ...
 
+    class _Forward1To3(Protocol):
+        def forward(self, x0: Array, /) -> tuple[Array, Array, Array]: ...
 
-class _ForwardN(Protocol):
-    def forward(self, *xs: Array) -> Array: ...
+    class _Forward2To3(Protocol):
+        def forward(self, x0: Array, x1: Array, /) -> tuple[Array, Array, Array]: ...
+
+    class _Forward3To3(Protocol):
+        def forward(self, x0: Array, x1: Array, x2: Array, /) -> tuple[Array, Array, Array]: ...
+
+    class _Forward4To3(Protocol):
+        def forward(
+            self, x0: Array, x1: Array, x2: Array, x3: Array, /
+        ) -> tuple[Array, Array, Array]: ...
+
+    class _Forward5To3(Protocol):
+        def forward(
+            self, x0: Array, x1: Array, x2: Array, x3: Array, x4: Array, /
+        ) -> tuple[Array, Array, Array]: ...
+
+    class _Forward6To3(Protocol):
+        def forward(
+            self, x0: Array, x1: Array, x2: Array, x3: Array, x4: Array, x5: Array, /
+        ) -> tuple[Array, Array, Array]: ...
+
+    class _Forward1To4(Protocol):
+        def forward(self, x0: Array, /) -> tuple[Array, Array, Array, Array]: ...
+
+    class _Forward2To4(Protocol):
+        def forward(self, x0: Array, x1: Array, /) -> tuple[Array, Array, Array, Array]: ...
+
+    class _Forward3To4(Protocol):
+        def forward(
+            self, x0: Array, x1: Array, x2: Array, /
+        ) -> tuple[Array, Array, Array, Array]: ...
+
+    class _Forward4To4(Protocol):
+        def forward(
+            self, x0: Array, x1: Array, x2: Array, x3: Array, /
+        ) -> tuple[Array, Array, Array, Array]: ...
+
+    class _Forward5To4(Protocol):
+        def forward(
+            self, x0: Array, x1: Array, x2: Array, x3: Array, x4: Array, /
+        ) -> tuple[Array, Array, Array, Array]: ...
+
+    class _Forward6To4(Protocol):
+        def forward(
+            self, x0: Array, x1: Array, x2: Array, x3: Array, x4: Array, x5: Array, /
+        ) -> tuple[Array, Array, Array, Array]: ...
+
+    class _ForwardN(Protocol):
+        def forward(self, *xs: Array) -> Array: ...
 
 
 class Function(Generic[*Ins]):
@@ -179,20 +248,20 @@ class Function(Generic[*Ins]):
     def forward(self, *xs: *Ins) -> Array | tuple[Array, ...]:
         raise NotImplementedError(f"{type(self).__name__} does not define forward()")
 
-    def vjp(self, *args: Any) -> Any:
+    def vjp(self, *args: Any, **kwargs: Any) -> Any:
         """The derivative rule: inputs, retained outputs, output gradients -> input gradients."""
         raise NotImplementedError(f"{type(self).__name__} does not define vjp()")
 
-    def vjp_array(self, *args: Any) -> Any:
+    def vjp_array(self, *args: Any, **kwargs: Any) -> Any:
         """Optional: ``vjp`` hand-written for ndarrays only, used for first order when a
         benchmark shows it pays (the op's docstring names the measured gain)."""
         raise NotImplementedError(f"{type(self).__name__} does not define vjp_array()")
 
-    def backward(self, *gys: Any) -> Any:
+    def backward(self, *gys: Any, **kwargs: Any) -> Any:
         """DeZero's form: gradients as Variables, inputs read from ``self.inputs``."""
         raise NotImplementedError(f"{type(self).__name__} does not define backward()")
 
-    def array_rule(self, *args: Any) -> Any:
+    def array_rule(self, *args: Any, **kwargs: Any) -> Any:
         """The rule for first order on ndarrays (set per class: ``vjp_array`` or ``vjp``)."""
         raise NotImplementedError(f"{type(self).__name__} defines no vjp")
 
@@ -255,6 +324,21 @@ class Function(Generic[*Ins]):
         self: _Forward4, x0: Operand, x1: Operand, x2: Operand, x3: Operand, /
     ) -> Variable: ...
     @overload
+    def __call__(
+        self: _Forward5, x0: Operand, x1: Operand, x2: Operand, x3: Operand, x4: Operand, /
+    ) -> Variable: ...
+    @overload
+    def __call__(
+        self: _Forward6,
+        x0: Operand,
+        x1: Operand,
+        x2: Operand,
+        x3: Operand,
+        x4: Operand,
+        x5: Operand,
+        /,
+    ) -> Variable: ...
+    @overload
     def __call__(self: _Forward1To2, x0: Operand, /) -> tuple[Variable, Variable]: ...
     @overload
     def __call__(self: _Forward2To2, x0: Operand, x1: Operand, /) -> tuple[Variable, Variable]: ...
@@ -263,7 +347,84 @@ class Function(Generic[*Ins]):
         self: _Forward3To2, x0: Operand, x1: Operand, x2: Operand, /
     ) -> tuple[Variable, Variable]: ...
     @overload
+    def __call__(
+        self: _Forward4To2, x0: Operand, x1: Operand, x2: Operand, x3: Operand, /
+    ) -> tuple[Variable, Variable]: ...
+    @overload
+    def __call__(
+        self: _Forward5To2, x0: Operand, x1: Operand, x2: Operand, x3: Operand, x4: Operand, /
+    ) -> tuple[Variable, Variable]: ...
+    @overload
+    def __call__(
+        self: _Forward6To2,
+        x0: Operand,
+        x1: Operand,
+        x2: Operand,
+        x3: Operand,
+        x4: Operand,
+        x5: Operand,
+        /,
+    ) -> tuple[Variable, Variable]: ...
+    @overload
     def __call__(self: _Forward1To3, x0: Operand, /) -> tuple[Variable, Variable, Variable]: ...
+    @overload
+    def __call__(
+        self: _Forward2To3, x0: Operand, x1: Operand, /
+    ) -> tuple[Variable, Variable, Variable]: ...
+    @overload
+    def __call__(
+        self: _Forward3To3, x0: Operand, x1: Operand, x2: Operand, /
+    ) -> tuple[Variable, Variable, Variable]: ...
+    @overload
+    def __call__(
+        self: _Forward4To3, x0: Operand, x1: Operand, x2: Operand, x3: Operand, /
+    ) -> tuple[Variable, Variable, Variable]: ...
+    @overload
+    def __call__(
+        self: _Forward5To3, x0: Operand, x1: Operand, x2: Operand, x3: Operand, x4: Operand, /
+    ) -> tuple[Variable, Variable, Variable]: ...
+    @overload
+    def __call__(
+        self: _Forward6To3,
+        x0: Operand,
+        x1: Operand,
+        x2: Operand,
+        x3: Operand,
+        x4: Operand,
+        x5: Operand,
+        /,
+    ) -> tuple[Variable, Variable, Variable]: ...
+    @overload
+    def __call__(
+        self: _Forward1To4, x0: Operand, /
+    ) -> tuple[Variable, Variable, Variable, Variable]: ...
+    @overload
+    def __call__(
+        self: _Forward2To4, x0: Operand, x1: Operand, /
+    ) -> tuple[Variable, Variable, Variable, Variable]: ...
+    @overload
+    def __call__(
+        self: _Forward3To4, x0: Operand, x1: Operand, x2: Operand, /
+    ) -> tuple[Variable, Variable, Variable, Variable]: ...
+    @overload
+    def __call__(
+        self: _Forward4To4, x0: Operand, x1: Operand, x2: Operand, x3: Operand, /
+    ) -> tuple[Variable, Variable, Variable, Variable]: ...
+    @overload
+    def __call__(
+        self: _Forward5To4, x0: Operand, x1: Operand, x2: Operand, x3: Operand, x4: Operand, /
+    ) -> tuple[Variable, Variable, Variable, Variable]: ...
+    @overload
+    def __call__(
+        self: _Forward6To4,
+        x0: Operand,
+        x1: Operand,
+        x2: Operand,
+        x3: Operand,
+        x4: Operand,
+        x5: Operand,
+        /,
+    ) -> tuple[Variable, Variable, Variable, Variable]: ...
     @overload
     def __call__(self: _ForwardN, *inputs: Operand) -> Variable: ...
 
@@ -413,7 +574,49 @@ class Function(Generic[*Ins]):
     @overload
     def of(self: _Forward3, x0: V, x1: V, x2: V, /) -> V: ...
     @overload
+    def of(self: _Forward4, x0: V, x1: V, x2: V, x3: V, /) -> V: ...
+    @overload
+    def of(self: _Forward5, x0: V, x1: V, x2: V, x3: V, x4: V, /) -> V: ...
+    @overload
+    def of(self: _Forward6, x0: V, x1: V, x2: V, x3: V, x4: V, x5: V, /) -> V: ...
+    @overload
     def of(self: _Forward1To2, x0: V, /) -> tuple[V, V]: ...
+    @overload
+    def of(self: _Forward2To2, x0: V, x1: V, /) -> tuple[V, V]: ...
+    @overload
+    def of(self: _Forward3To2, x0: V, x1: V, x2: V, /) -> tuple[V, V]: ...
+    @overload
+    def of(self: _Forward4To2, x0: V, x1: V, x2: V, x3: V, /) -> tuple[V, V]: ...
+    @overload
+    def of(self: _Forward5To2, x0: V, x1: V, x2: V, x3: V, x4: V, /) -> tuple[V, V]: ...
+    @overload
+    def of(self: _Forward6To2, x0: V, x1: V, x2: V, x3: V, x4: V, x5: V, /) -> tuple[V, V]: ...
+    @overload
+    def of(self: _Forward1To3, x0: V, /) -> tuple[V, V, V]: ...
+    @overload
+    def of(self: _Forward2To3, x0: V, x1: V, /) -> tuple[V, V, V]: ...
+    @overload
+    def of(self: _Forward3To3, x0: V, x1: V, x2: V, /) -> tuple[V, V, V]: ...
+    @overload
+    def of(self: _Forward4To3, x0: V, x1: V, x2: V, x3: V, /) -> tuple[V, V, V]: ...
+    @overload
+    def of(self: _Forward5To3, x0: V, x1: V, x2: V, x3: V, x4: V, /) -> tuple[V, V, V]: ...
+    @overload
+    def of(self: _Forward6To3, x0: V, x1: V, x2: V, x3: V, x4: V, x5: V, /) -> tuple[V, V, V]: ...
+    @overload
+    def of(self: _Forward1To4, x0: V, /) -> tuple[V, V, V, V]: ...
+    @overload
+    def of(self: _Forward2To4, x0: V, x1: V, /) -> tuple[V, V, V, V]: ...
+    @overload
+    def of(self: _Forward3To4, x0: V, x1: V, x2: V, /) -> tuple[V, V, V, V]: ...
+    @overload
+    def of(self: _Forward4To4, x0: V, x1: V, x2: V, x3: V, /) -> tuple[V, V, V, V]: ...
+    @overload
+    def of(self: _Forward5To4, x0: V, x1: V, x2: V, x3: V, x4: V, /) -> tuple[V, V, V, V]: ...
+    @overload
+    def of(
+        self: _Forward6To4, x0: V, x1: V, x2: V, x3: V, x4: V, x5: V, /
+    ) -> tuple[V, V, V, V]: ...
     @overload
     def of(self: _ForwardN, *xs: V) -> V: ...
 
@@ -433,6 +636,9 @@ class OutputRef:
     """``Function.outputs[i]``: called, it gives output ``i`` as a Variable (or ``None``)."""
 
     __slots__ = ("function", "index")
+
+    function: AnyFunction
+    index: int
 
     def __init__(self, function: AnyFunction, index: int) -> None:
         self.function = function

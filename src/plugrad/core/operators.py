@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 
 if TYPE_CHECKING:
     from plugrad.core.variable import Variable
-    from plugrad.typing import Operand, Shape
+    from plugrad.typing import Axes, IndexKey, Number, Operand, ShapeLike
 
 Binary: TypeAlias = "Callable[[Operand, Operand], Variable]"
-Reduction: TypeAlias = "Callable[[Operand, int | Shape | None, bool], Variable]"
+Reduction: TypeAlias = "Callable[[Operand, Axes | None, bool], Variable]"
 
 
 class OperatorTable:
@@ -48,9 +48,9 @@ class OperatorTable:
     rdiv: Binary
     matmul: Binary
     neg: Callable[[Operand], Variable]
-    pow: Callable[[Operand, float], Variable]
-    get_item: Callable[[Operand, Any], Variable]
-    reshape: Callable[[Operand, int | Shape], Variable]
+    pow: Callable[[Operand, Number], Variable]
+    get_item: Callable[[Operand, IndexKey], Variable]
+    reshape: Callable[[Operand, ShapeLike], Variable]
     transpose: Callable[..., Variable]
     sum: Reduction
     max: Reduction
@@ -73,4 +73,4 @@ def _missing(name: str) -> Callable[..., Any]:
     return unfilled
 
 
-operators = OperatorTable()
+operators: OperatorTable = OperatorTable()

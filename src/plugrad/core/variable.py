@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, Final
 import numpy as np
 
 from plugrad.core.operators import operators
-from plugrad.typing import AnyFunction, Array, Operand, Shape
+from plugrad.typing import AnyFunction, Array, Axes, IndexKey, Integer, Number, Operand, Shape
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -232,11 +232,11 @@ class Variable:
 
     # -- tensor methods (DeZero's Variable API) ---------------------------------------------
 
-    def reshape(self, *shape: int | Sequence[int]) -> Variable:
+    def reshape(self, *shape: Integer | Sequence[Integer]) -> Variable:
         """``x.reshape(2, 3)``, ``x.reshape((2, 3))`` or ``x.reshape([2, 3])``."""
         return operators.reshape(self, _one_tuple(shape, "reshape"))
 
-    def transpose(self, *axes: int | Sequence[int] | None) -> Variable:
+    def transpose(self, *axes: Integer | Sequence[Integer] | None) -> Variable:
         """``x.transpose()``, ``x.transpose(1, 0)`` or ``x.transpose((1, 0))``."""
         if len(axes) == 0 or (len(axes) == 1 and axes[0] is None):
             return operators.transpose(self)
@@ -246,13 +246,13 @@ class Variable:
     def T(self) -> Variable:  # noqa: N802  # NumPy's and DeZero's name
         return operators.transpose(self)
 
-    def sum(self, axis: int | Shape | None = None, keepdims: bool = False) -> Variable:
+    def sum(self, axis: Axes | None = None, keepdims: bool = False) -> Variable:
         return operators.sum(self, axis, keepdims)
 
-    def max(self, axis: int | Shape | None = None, keepdims: bool = False) -> Variable:
+    def max(self, axis: Axes | None = None, keepdims: bool = False) -> Variable:
         return operators.max(self, axis, keepdims)
 
-    def min(self, axis: int | Shape | None = None, keepdims: bool = False) -> Variable:
+    def min(self, axis: Axes | None = None, keepdims: bool = False) -> Variable:
         return operators.min(self, axis, keepdims)
 
     def matmul(self, other: Operand) -> Variable:
@@ -263,7 +263,7 @@ class Variable:
         """``x.dot(W)``, the same as ``x @ W`` (DeZero's method name)."""
         return operators.matmul(self, other)
 
-    def __getitem__(self, slices: object) -> Variable:
+    def __getitem__(self, slices: IndexKey) -> Variable:
         """``x[1]``, ``x[:, 0]``, ``x[[0, 2]]``, ``x[mask]``: differentiable indexing."""
         return operators.get_item(self, slices)
 
@@ -299,7 +299,7 @@ class Variable:
     def __pos__(self) -> Variable:
         return self
 
-    def __pow__(self, c: float) -> Variable:
+    def __pow__(self, c: Number) -> Variable:
         return operators.pow(self, c)
 
     def __matmul__(self, other: Operand) -> Variable:
@@ -322,7 +322,7 @@ def _no_data(attribute: str) -> AttributeError:
     )
 
 
-def _one_tuple(args: tuple[int | Sequence[int] | None, ...], method: str) -> Shape:
+def _one_tuple(args: tuple[Integer | Sequence[Integer] | None, ...], method: str) -> Shape:
     """``(2, 3)`` from ``f(2, 3)``, ``f((2, 3))`` or ``f([2, 3])``, as NumPy's methods take."""
     items: Sequence[object] = args
     first: object = args[0] if len(args) == 1 else None

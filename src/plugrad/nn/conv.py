@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+from numpy.typing import DTypeLike
 
 from plugrad.core.variable import Parameter, Variable
 from plugrad.nn.layer import Layer
@@ -13,11 +14,17 @@ from plugrad.ops.conv import conv2d, deconv2d
 from plugrad.typing import Operand
 
 
-class _ConvBase(Layer):
+class _ConvBase(Layer[[Operand], Variable]):
     """What Conv2d and Deconv2d share: sizes, the lazily created W, and b."""
 
     W: Parameter
     b: Parameter | None
+    in_channels: int | None
+    out_channels: int
+    kernel_size: tuple[int, int]
+    stride: tuple[int, int]
+    pad: tuple[int, int]
+    dtype: np.dtype[Any]
 
     def __init__(
         self,
@@ -26,7 +33,7 @@ class _ConvBase(Layer):
         stride: IntPair = 1,
         pad: IntPair = 0,
         nobias: bool = False,
-        dtype: Any = np.float32,
+        dtype: DTypeLike = np.float32,
         in_channels: int | None = None,
     ) -> None:
         super().__init__()

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
+from numpy.typing import DTypeLike
 
 from plugrad.core.variable import Parameter, Variable
 from plugrad.nn.layer import Layer
@@ -12,10 +11,12 @@ from plugrad.ops.indexing import embed_id
 from plugrad.typing import Operand
 
 
-class EmbedID(Layer):
+class EmbedID(Layer[[Operand], Variable]):
     """``W[x]`` for integer ids x, with W of shape (in_size, out_size) drawn from randn."""
 
-    def __init__(self, in_size: int, out_size: int, dtype: Any = np.float32) -> None:
+    W: Parameter
+
+    def __init__(self, in_size: int, out_size: int, dtype: DTypeLike = np.float32) -> None:
         super().__init__()
         for what, size in (("in_size", in_size), ("out_size", out_size)):
             if not _positive_int(size):

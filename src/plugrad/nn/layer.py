@@ -3,6 +3,12 @@
 ``self.W = Parameter(...)`` or ``self.fc = Linear(10)`` inside a layer registers the value under
 its attribute name.  Names are kept in assignment order (DeZero keeps them in a ``set``, whose
 order changes between runs), so ``params()`` and the names in a weights file are deterministic.
+
+A layer is generic over what its ``forward`` takes and gives: ``Layer[[Operand], Variable]``
+is a layer called as ``layer(x)`` with an operand, giving a ``Variable``, and type checkers hold
+both its ``forward`` and every call to it to that.  A layer written DeZero's way,
+``class MyModel(Model)``, is ``Layer[..., Any]``: any ``forward`` (a tuple-returning one too)
+and any ``__call__`` override is accepted, and its calls are not checked.
 """
 
 from __future__ import annotations
@@ -10,17 +16,24 @@ from __future__ import annotations
 import os
 import weakref
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, Generic, cast
 
+from plugrad._typevars import ParamSpec, TypeVar
 from plugrad.core.engine import gradients
 from plugrad.core.variable import Parameter, Variable
 
+# What ``forward`` (and so the layer's call) takes, and what it gives.  Unstated, they are
+# ``...`` and ``Any``: DeZero's ``class MyModel(Model)`` type-checks as it always has.
+P = ParamSpec("P", default=...)
+R = TypeVar("R", default=Any)
 
-class Layer:
+
+class Layer(Generic[P, R]):
     """Base class of layers and models: subclasses assign parameters and write ``forward``."""
 
     _param_names: dict[str, None]  # an ordered set: the names of Parameter and Layer attributes
-    inputs: list[Callable[[], Any]]
+    # DeZero's record of the last call: weak references to its inputs and outputs.
+    inputs: list[Callable[[], object]]
     outputs: list[weakref.ref[Variable]]
 
     def __init__(self) -> None:
@@ -49,16 +62,16 @@ class Layer:
 
     # -- calling ----------------------------------------------------------------------------
 
-    def __call__(self, *inputs: Any) -> Variable:
-        outputs = self.forward(*inputs)
-        raw: object = outputs  # a subclass may return a tuple of Variables
+    def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R:
+        outputs = self.forward(*args, **kwargs)
+        raw: object = outputs  # a tuple of Variables, or one
         # DeZero keeps weak references to the last call's inputs and outputs (for inspection).
-        self.inputs = [_weak(x) for x in inputs]
-        results = raw if isinstance(raw, tuple) else (raw,)
-        self.outputs = [weakref.ref(y) for y in results]
+        self.inputs = [_weak(x) for x in args]
+        results = cast("tuple[object, ...]", raw) if isinstance(raw, tuple) else (raw,)
+        self.outputs = [weakref.ref(y) for y in results if isinstance(y, Variable)]
         return outputs
 
-    def forward(self, *args: Any, **kwargs: Any) -> Variable:
+    def forward(self, *args: P.args, **kwargs: P.kwargs) -> R:
         raise NotImplementedError(f"{type(self).__name__} does not define forward()")
 
     # -- parameters -------------------------------------------------------------------------
@@ -89,12 +102,13 @@ class Layer:
                 continue
             obj = layer.__dict__[name]
             path = f"{key}/{name}" if key else name
-            if isinstance(obj, Layer):
-                if id(obj) not in visited:
-                    visited.add(id(obj))
-                    stack.append((path, obj, iter(obj._names())))
-            else:
+            if isinstance(obj, Parameter):
                 yield path, obj
+                continue
+            sublayer: Layer = obj  # the names are of Parameters and Layers only
+            if id(sublayer) not in visited:
+                visited.add(id(sublayer))
+                stack.append((path, sublayer, iter(sublayer._names())))
 
     @property
     def _params(self) -> set[str]:
@@ -112,7 +126,8 @@ class Layer:
         zeros; with ``create_graph`` the gradients can be differentiated again."""
         named = list(self.named_params())
         for name, param in named:
-            if param.data is None:
+            data: object = param.data  # DeZero's Parameter(None) until a layer's first call
+            if data is None:
                 raise ValueError(
                     f"{type(self).__name__}.param_grads: parameter {name} has no data yet; "
                     "layers create their weights on their first call, so compute the loss first"
@@ -153,7 +168,7 @@ class Layer:
         load_weights(self, path)
 
 
-def _weak(x: object) -> Callable[[], Any]:
+def _weak(x: object) -> Callable[[], object]:
     try:
         return weakref.ref(x)
     except TypeError:  # Python numbers cannot be weakly referenced; holding one costs nothing

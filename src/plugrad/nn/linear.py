@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+from numpy.typing import DTypeLike
 
 from plugrad.core.variable import Parameter, Variable
 from plugrad.nn.layer import Layer
@@ -12,7 +13,7 @@ from plugrad.ops.linalg import linear
 from plugrad.typing import Operand
 
 
-class Linear(Layer):
+class Linear(Layer[[Operand], Variable]):
     """A fully connected layer with ``out_size`` outputs.
 
     With ``in_size=None`` the input size is taken from the first batch, and ``W`` is created
@@ -22,12 +23,15 @@ class Linear(Layer):
 
     W: Parameter
     b: Parameter | None
+    in_size: int | None
+    out_size: int
+    dtype: np.dtype[Any]
 
     def __init__(
         self,
         out_size: int,
         nobias: bool = False,
-        dtype: Any = np.float32,
+        dtype: DTypeLike = np.float32,
         in_size: int | None = None,
     ) -> None:
         super().__init__()

@@ -10,7 +10,7 @@ from plugrad.ops.nn import batch_norm
 from plugrad.typing import Operand
 
 
-class BatchNorm(Layer):
+class BatchNorm(Layer[[Operand], Variable]):
     """Normalize each channel of (N, C) or (N, C, H, W) inputs, then scale and shift.
 
     In training it uses the batch's statistics and updates the running ones
@@ -18,6 +18,13 @@ class BatchNorm(Layer):
     the running statistics are ``Parameter``s, so weights files carry them; they never get a
     gradient, so optimizers leave them alone.
     """
+
+    decay: float
+    eps: float
+    avg_mean: Parameter
+    avg_var: Parameter
+    gamma: Parameter
+    beta: Parameter
 
     def __init__(self, decay: float = 0.9, eps: float = 2e-5) -> None:
         super().__init__()
@@ -29,7 +36,7 @@ class BatchNorm(Layer):
         self.beta = Parameter(None, name="beta")
 
     def _init_params(self, x: Operand) -> None:
-        shape = x.shape if isinstance(x, Variable | np.ndarray) else ()
+        shape = x.shape if isinstance(x, Variable | np.ndarray) else tuple[int, ...]()
         if len(shape) not in (2, 4):
             raise ValueError(
                 f"BatchNorm: x must have shape (N, C) or (N, C, H, W), got shape {shape}"

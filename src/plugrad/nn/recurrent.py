@@ -12,12 +12,14 @@ from plugrad.ops.elementwise import tanh
 from plugrad.typing import Operand
 
 
-class RNN(Layer):
+class RNN(Layer[[Operand], Variable]):
     """h = tanh(x @ Wx + bx + h_prev @ Wh); the first step after a reset sees no h_prev.
 
     ``in_size=None`` takes the input size from the first batch.
     """
 
+    x2h: Linear
+    h2h: Linear
     h: Variable | None
 
     def __init__(self, hidden_size: int, in_size: int | None = None) -> None:
@@ -35,19 +37,27 @@ class RNN(Layer):
         self.h = None
 
     def forward(self, x: Operand) -> Variable:
-        a = self.x2h(x)
+        a: Variable = self.x2h(x)
         h_new = tanh(a if self.h is None else a + self.h2h(self.h))
         self.h = h_new
         return h_new
 
 
-class LSTM(Layer):
+class LSTM(Layer[[Operand], Variable]):
     """Long short-term memory: forget, input and output gates and a candidate cell update.
 
     f, i, o = sigmoid(x Wx + h Wh) per gate;  u = tanh(x Wxu + h Whu);
     c = f * c_prev + i * u;  h = o * tanh(c).  ``in_size=None`` takes it from the first batch.
     """
 
+    x2f: Linear
+    x2i: Linear
+    x2o: Linear
+    x2u: Linear
+    h2f: Linear
+    h2i: Linear
+    h2o: Linear
+    h2u: Linear
     h: Variable | None
     c: Variable | None
 

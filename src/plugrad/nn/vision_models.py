@@ -59,10 +59,27 @@ def _global_average_pooling_2d(x: Variable) -> Variable:
 # -- VGG16 ---------------------------------------------------------------------------------------
 
 
-class VGG16(Model):
+class VGG16(Model[[Operand], Variable]):
     """VGG-16 (Simonyan & Zisserman): 13 3x3 convolutions in 5 blocks, then 3 linear layers."""
 
     WEIGHTS_PATH: Final = _DEZERO_MODELS + "vgg16.npz"
+
+    conv1_1: Conv2d
+    conv1_2: Conv2d
+    conv2_1: Conv2d
+    conv2_2: Conv2d
+    conv3_1: Conv2d
+    conv3_2: Conv2d
+    conv3_3: Conv2d
+    conv4_1: Conv2d
+    conv4_2: Conv2d
+    conv4_3: Conv2d
+    conv5_1: Conv2d
+    conv5_2: Conv2d
+    conv5_3: Conv2d
+    fc6: Linear
+    fc7: Linear
+    fc8: Linear
 
     def __init__(self, pretrained: Pretrained = False) -> None:
         super().__init__()
@@ -93,7 +110,8 @@ class VGG16(Model):
         h = reshape(h, (h.shape[0], -1))
         h = dropout(relu(self.fc6(h)))
         h = dropout(relu(self.fc7(h)))
-        return self.fc8(h)
+        y: Variable = self.fc8(h)
+        return y
 
     @staticmethod
     def preprocess(
@@ -118,9 +136,19 @@ def _vgg_block(x: Operand, convs: tuple[Conv2d, ...]) -> Variable:
 # -- ResNet --------------------------------------------------------------------------------------
 
 
-class BottleneckA(Layer):
+class BottleneckA(Layer[[Operand], Variable]):
     """The first bottleneck of a stage: it changes the width (and maybe the resolution), so
     the shortcut is a strided 1x1 convolution too."""
+
+    conv1: Conv2d
+    bn1: BatchNorm
+    conv2: Conv2d
+    bn2: BatchNorm
+    conv3: Conv2d
+    bn3: BatchNorm
+    conv4: Conv2d
+    bn4: BatchNorm
+    in_channels: int
 
     def __init__(
         self,
@@ -151,8 +179,15 @@ class BottleneckA(Layer):
         return relu(h1 + h2)
 
 
-class BottleneckB(Layer):
+class BottleneckB(Layer[[Variable], Variable]):
     """A bottleneck that keeps the width: 1x1 down, 3x3, 1x1 up, plus the identity."""
+
+    conv1: Conv2d
+    bn1: BatchNorm
+    conv2: Conv2d
+    bn2: BatchNorm
+    conv3: Conv2d
+    bn3: BatchNorm
 
     def __init__(self, in_channels: int, mid_channels: int) -> None:
         super().__init__()
@@ -170,9 +205,11 @@ class BottleneckB(Layer):
         return relu(h + x)
 
 
-class BuildingBlock(Layer):
+class BuildingBlock(Layer[[Operand], Variable]):
     """One ResNet stage: a ``BottleneckA`` (named ``a``) then ``n_layers - 1`` ``BottleneckB``s
     (``b1``, ``b2``, ...)."""
+
+    a: BottleneckA
 
     def __init__(
         self,
@@ -192,7 +229,7 @@ class BuildingBlock(Layer):
             self._blocks.append(block)
 
     def forward(self, x: Operand) -> Variable:
-        h = self._blocks[0](x)
+        h = self.a(x)
         for block in self._blocks[1:]:
             h = block(h)
         return h
@@ -201,10 +238,19 @@ class BuildingBlock(Layer):
 _RESNET_STAGES: Final = {50: (3, 4, 6, 3), 101: (3, 4, 23, 3), 152: (3, 8, 36, 3)}
 
 
-class ResNet(Model):
+class ResNet(Model[[Operand], Variable]):
     """ResNet (He et al.) with bottleneck blocks; ``n_layers`` is 50, 101 or 152."""
 
     WEIGHTS_PATH: Final = _DEZERO_MODELS + "resnet{}.npz"
+
+    n_layers: int
+    conv1: Conv2d
+    bn1: BatchNorm
+    res2: BuildingBlock
+    res3: BuildingBlock
+    res4: BuildingBlock
+    res5: BuildingBlock
+    fc6: Linear
 
     def __init__(self, n_layers: int = 152, pretrained: Pretrained = False) -> None:
         super().__init__()
@@ -225,7 +271,8 @@ class ResNet(Model):
         h = relu(self.bn1(self.conv1(x)))
         h = pooling(h, kernel_size=3, stride=2)
         h = self.res5(self.res4(self.res3(self.res2(h))))
-        return self.fc6(_global_average_pooling_2d(h))
+        y: Variable = self.fc6(_global_average_pooling_2d(h))
+        return y
 
 
 class ResNet50(ResNet):
@@ -246,8 +293,12 @@ class ResNet152(ResNet):
 # -- SqueezeNet ----------------------------------------------------------------------------------
 
 
-class Fire(Layer):
+class Fire(Layer[[Operand], Variable]):
     """SqueezeNet's module: a 1x1 squeeze, then 1x1 and 3x3 expands stacked along channels."""
+
+    squeeze: Conv2d
+    expand1x1: Conv2d
+    expand3x3: Conv2d
 
     def __init__(self, squeeze: int, expand1x1: int, expand3x3: int) -> None:
         super().__init__()
@@ -260,12 +311,23 @@ class Fire(Layer):
         return concat([relu(self.expand1x1(s)), relu(self.expand3x3(s))], axis=1)
 
 
-class SqueezeNet(Model):
+class SqueezeNet(Model[[Operand], Variable]):
     """SqueezeNet 1.1 (Iandola et al.): AlexNet-level accuracy with 1.2M parameters.
 
     DeZero's ``SqueezeNet`` is an empty stub; this is the full network.  There are no
     published weights for it, so ``pretrained`` takes a local path only.
     """
+
+    conv1: Conv2d
+    fire2: Fire
+    fire3: Fire
+    fire4: Fire
+    fire5: Fire
+    fire6: Fire
+    fire7: Fire
+    fire8: Fire
+    fire9: Fire
+    conv10: Conv2d
 
     def __init__(self, n_classes: int = 1000, pretrained: Pretrained = False) -> None:
         super().__init__()

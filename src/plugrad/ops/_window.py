@@ -76,10 +76,10 @@ class Window:
     __slots__ = ("kernel", "op", "pad", "stride")
 
     def __init__(self, op: str, kernel_size: IntPair, stride: IntPair, pad: IntPair) -> None:
-        self.op = op
-        self.kernel = positive_pair(op, "kernel_size", kernel_size)
-        self.stride = positive_pair(op, "stride", stride)
-        self.pad = non_negative_pair(op, "pad", pad)
+        self.op: str = op
+        self.kernel: tuple[int, int] = positive_pair(op, "kernel_size", kernel_size)
+        self.stride: tuple[int, int] = positive_pair(op, "stride", stride)
+        self.pad: tuple[int, int] = non_negative_pair(op, "pad", pad)
 
     def with_kernel(self, kh: int, kw: int) -> Window:
         """The same stride and padding around another kernel (conv2d learns it from W)."""

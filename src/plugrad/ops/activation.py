@@ -109,7 +109,7 @@ class LeakyReLU(Function[Array], name="leaky_relu", samples=lambda rng: _kinked(
     __slots__ = ("slope",)
 
     def __init__(self, slope: float = 0.2) -> None:
-        self.slope = float(slope)
+        self.slope: float = float(slope)
 
     def forward(self, x: Array) -> Array:
         # max(x, slope x) for slope <= 1, min for slope > 1: ufuncs that vectorize, where
@@ -181,7 +181,7 @@ class Softmax(Function[Array], name="softmax", samples=lambda rng: _axis_samples
     retains_outputs = True
 
     def __init__(self, axis: int | tuple[int, ...] = 1) -> None:
-        self.axis = axis
+        self.axis: int | tuple[int, ...] = axis
 
     def forward(self, x: Array) -> Array:
         _check_axis("softmax", x, self.axis)
@@ -208,7 +208,7 @@ class LogSoftmax(
     retains_outputs = True
 
     def __init__(self, axis: int | tuple[int, ...] = 1) -> None:
-        self.axis = axis
+        self.axis: int | tuple[int, ...] = axis
 
     def forward(self, x: Array) -> Array:
         _check_axis("log_softmax", x, self.axis)

@@ -19,7 +19,7 @@ from plugrad.ops import _samples
 from plugrad.ops._checks import FLOAT64, FLOAT_DTYPES, check_result, wraps_around
 from plugrad.ops.shape import unbroadcast
 from plugrad.registry import resolve
-from plugrad.typing import AnyFunction, Array, Operand, V
+from plugrad.typing import AnyFunction, Array, Number, Operand, V
 
 # Python numbers and NumPy floating scalars take the constant path (see module docstring).
 _ARRAY_TYPES: Final = (Variable, np.ndarray)
@@ -128,7 +128,7 @@ class AddConstant(
     retains_inputs = False  # the rule reads nothing of the input
 
     def __init__(self, c: float) -> None:
-        self.c = c
+        self.c: float = c
 
     def forward(self, x: Array) -> Array:
         # Wrapping integers are refused by ``add`` before the op is made (see _int_constant):
@@ -219,7 +219,7 @@ class MulConstant(
     retains_inputs = False  # the rule reads nothing of the input
 
     def __init__(self, c: float) -> None:
-        self.c = c
+        self.c: float = c
 
     def forward(self, x: Array) -> Array:
         # As in AddConstant: ``mul`` refuses wrapping integers before the op is made.
@@ -307,8 +307,8 @@ class Pow(Function[Array], name="pow", samples=_constant_op_samples(lambda: Pow(
     __slots__ = ("c",)
     takes_scalars = True  # arithmetic and ufuncs only
 
-    def __init__(self, c: float) -> None:
-        self.c = c
+    def __init__(self, c: Number) -> None:
+        self.c: Number = c
 
     def forward(self, x: Array) -> Array:
         try:
@@ -341,7 +341,7 @@ class Pow(Function[Array], name="pow", samples=_constant_op_samples(lambda: Pow(
         return slope * gy  # an integer x with a float gradient, or a 0-d scalar
 
 
-def pow(x: Operand, c: float) -> Variable:  # noqa: A001  # DeZero's name for x ** c
+def pow(x: Operand, c: Number) -> Variable:  # noqa: A001  # DeZero's name for x ** c
     """x ** c for a number c."""
     exponent: object = c  # typed as a number, but untyped callers pass Variables too
     if isinstance(exponent, _ARRAY_TYPES):

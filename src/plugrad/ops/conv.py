@@ -225,8 +225,8 @@ class Im2col(Function[Array], name="im2col", samples=lambda rng: _im2col_samples
     def __init__(
         self, kernel_size: IntPair, stride: IntPair = 1, pad: IntPair = 0, to_matrix: bool = True
     ) -> None:
-        self.window = Window("im2col", kernel_size, stride, pad)
-        self.to_matrix = to_matrix
+        self.window: Window = Window("im2col", kernel_size, stride, pad)
+        self.to_matrix: bool = to_matrix
 
     def forward(self, x: Array) -> Array:
         return _im2col(x, self.window, self.to_matrix)
@@ -261,9 +261,9 @@ class Col2im(Function[Array], name="col2im", samples=lambda rng: _col2im_samples
         pad: IntPair = 0,
         to_matrix: bool = True,
     ) -> None:
-        self.input_shape = tuple(int(s) for s in input_shape)
-        self.window = Window("col2im", kernel_size, stride, pad)
-        self.to_matrix = to_matrix
+        self.input_shape: tuple[int, ...] = tuple(int(s) for s in input_shape)
+        self.window: Window = Window("col2im", kernel_size, stride, pad)
+        self.to_matrix: bool = to_matrix
 
     def forward(self, x: Array) -> Array:
         return _col2im(x, self.input_shape, self.window, self.to_matrix)
@@ -292,7 +292,7 @@ class Conv2d(Function[*tuple[Array, ...]], name="conv2d", samples=lambda rng: _c
 
     def __init__(self, stride: IntPair = 1, pad: IntPair = 0) -> None:
         # The kernel size is W's; each kernel takes it from there (1 stands in until then).
-        self.window = Window("conv2d", 1, stride, pad)
+        self.window: Window = Window("conv2d", 1, stride, pad)
 
     def forward(self, *xs: Array) -> Array:
         x, W, b = _conv_inputs("conv2d", xs)  # noqa: N806  # DeZero's name
@@ -331,8 +331,10 @@ class Deconv2d(
     def __init__(
         self, stride: IntPair = 1, pad: IntPair = 0, outsize: tuple[int, int] | None = None
     ) -> None:
-        self.window = Window("deconv2d", 1, stride, pad)  # the kernel size is W's
-        self.outsize = None if outsize is None else positive_pair("deconv2d", "outsize", outsize)
+        self.window: Window = Window("deconv2d", 1, stride, pad)  # the kernel size is W's
+        self.outsize: tuple[int, int] | None = (
+            None if outsize is None else positive_pair("deconv2d", "outsize", outsize)
+        )
 
     def forward(self, *xs: Array) -> Array:
         x, W, b = _conv_inputs("deconv2d", xs)  # noqa: N806  # DeZero's name
@@ -373,7 +375,7 @@ class Conv2dGradW(
     __slots__ = ("window",)
 
     def __init__(self, kernel_size: IntPair, stride: IntPair = 1, pad: IntPair = 0) -> None:
-        self.window = Window("conv2d_grad_w", kernel_size, stride, pad)
+        self.window: Window = Window("conv2d_grad_w", kernel_size, stride, pad)
 
     def forward(self, x: Array, gy: Array) -> Array:
         return _conv_grad_w(x, gy, self.window)

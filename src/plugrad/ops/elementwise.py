@@ -12,7 +12,7 @@ from plugrad.ops import _samples
 from plugrad.ops._checks import FLOAT64, FLOAT_DTYPES, check_result, real_number
 from plugrad.ops.shape import unbroadcast
 from plugrad.registry import resolve
-from plugrad.typing import Array, Operand, V
+from plugrad.typing import Array, Number, Operand, V
 
 
 class Square(Function[Array], name="square", samples=_samples.unary()):
@@ -170,7 +170,7 @@ class ScaledProduct(
     takes_scalars = True  # arithmetic and ufuncs only
 
     def __init__(self, c: float) -> None:
-        self.c = c
+        self.c: float = c
 
     def forward(self, x0: Array, x1: Array, x2: Array) -> Array:
         y: Array = x0 * x1 * x2 * self.c
@@ -189,14 +189,14 @@ class Clip(Function[Array], name="clip", samples=lambda rng: _clip_samples(rng))
 
     __slots__ = ("x_max", "x_min")
 
-    def __init__(self, x_min: float, x_max: float) -> None:
+    def __init__(self, x_min: Number, x_max: Number) -> None:
         unbounded = " (for no bound, give -numpy.inf or numpy.inf)"
         low = real_number("clip", "x_min", x_min, hint=unbounded)
         high = real_number("clip", "x_max", x_max, hint=unbounded)
         if low > high:
             raise ValueError(f"clip: x_min ({x_min}) is greater than x_max ({x_max})")
-        self.x_min = x_min
-        self.x_max = x_max
+        self.x_min: Number = x_min
+        self.x_max: Number = x_max
 
     def forward(self, x: Array) -> Array:
         y: Array = get_array_module(x).clip(x, self.x_min, self.x_max)
@@ -209,7 +209,7 @@ class Clip(Function[Array], name="clip", samples=lambda rng: _clip_samples(rng))
         return gx
 
 
-def clip(x: Operand, x_min: float, x_max: float) -> Variable:
+def clip(x: Operand, x_min: Number, x_max: Number) -> Variable:
     """x limited to [x_min, x_max]; the gradient is 0 where x was clipped."""
     return resolve(Clip)(x_min, x_max)(x)
 

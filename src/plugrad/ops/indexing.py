@@ -17,7 +17,7 @@ from plugrad.core.spec import Sample
 from plugrad.core.variable import Variable
 from plugrad.ops import _samples
 from plugrad.registry import resolve
-from plugrad.typing import Array, Operand, Shape, V
+from plugrad.typing import Array, IndexKey, Operand, Shape, V
 
 # What ``x[...]`` accepts: ints, slices, None, Ellipsis, integer or boolean arrays, lists, and
 # tuples of these.  NumPy checks it at run time; ``Any`` is the honest static type.
@@ -71,7 +71,7 @@ class GetItem(Function[Array], name="get_item", samples=lambda rng: _get_item_sa
         return GetItemGrad(self.slices, x.shape).of(gy)
 
 
-def get_item(x: Operand, slices: object) -> Variable:
+def get_item(x: Operand, slices: IndexKey) -> Variable:
     """x[slices]: NumPy's basic and advanced indexing, differentiable in x."""
     return resolve(GetItem)(slices)(x)
 
@@ -86,7 +86,7 @@ class GetItemGrad(
 
     def __init__(self, slices: object, in_shape: Shape) -> None:
         self.slices: Index = _normalized(slices)
-        self.in_shape = tuple(in_shape)
+        self.in_shape: tuple[int, ...] = tuple(in_shape)
 
     def forward(self, gy: Array) -> Array:
         return _scatter(gy, self.slices, self.in_shape)

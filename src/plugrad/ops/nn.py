@@ -27,7 +27,7 @@ class Dropout(Function[Array], name="dropout", samples=lambda rng: _dropout_samp
     retains_inputs = False  # the rule reads nothing of the input
 
     def __init__(self, mask: Array) -> None:
-        self.mask = mask
+        self.mask: Array = mask
 
     def forward(self, x: Array) -> Array:
         if x.shape != self.mask.shape:
@@ -91,15 +91,15 @@ class BatchNorm(
     __slots__ = ("avg_mean", "avg_var", "decay", "eps", "inv_std", "shift", "train", "xhat")
 
     def __init__(self, mean: Array, var: Array, decay: float = 0.9, eps: float = 2e-5) -> None:
-        self.avg_mean = mean
-        self.avg_var = var
-        self.decay = float(decay)
-        self.eps = float(eps)
+        self.avg_mean: Array = mean
+        self.avg_var: Array = var
+        self.decay: float = float(decay)
+        self.eps: float = float(eps)
 
     def forward(self, x: Array, gamma: Array, beta: Array) -> Array:
         axes, param_shape = _layout(x.shape)
         _check_channels(x, gamma=gamma, beta=beta, mean=self.avg_mean, var=self.avg_var)
-        self.train = is_train()
+        self.train: bool = is_train()
         xp = get_array_module(x)
         dtype = xp.result_type(x, gamma, beta)
         gamma, beta = gamma.reshape(param_shape), beta.reshape(param_shape)
@@ -112,11 +112,11 @@ class BatchNorm(
         y: Array = xp.square(xhat, out=xp.empty(x.shape, dtype=dtype))
         var: Array = y.mean(axis=axes, keepdims=True, dtype=xhat.dtype)
         self._update_running(x.size // x.shape[1], mean, var)
-        self.shift = mean
-        self.inv_std = 1.0 / xp.sqrt(var + self.eps)
+        self.shift: Array = mean
+        self.inv_std: Array = 1.0 / xp.sqrt(var + self.eps)
         xhat *= self.inv_std
         if is_grad_enabled():  # backward reuses it; inference keeps nothing
-            self.xhat = xhat
+            self.xhat: Array = xhat
         xp.multiply(xhat, gamma, out=y)
         y += beta
         return y

@@ -113,7 +113,7 @@ class Pooling(Function[Array], name="pooling", samples=lambda rng: _window_sampl
     indexes: Array  # each window's winner, found by forward
 
     def __init__(self, kernel_size: IntPair, stride: IntPair = 1, pad: IntPair = 0) -> None:
-        self.window = Window("pooling", kernel_size, stride, pad)
+        self.window: Window = Window("pooling", kernel_size, stride, pad)
 
     def forward(self, x: Array) -> Array:
         y, self.indexes = _max_and_index(x, self.window)
@@ -145,9 +145,9 @@ class PoolingGrad(
         stride: IntPair = 1,
         pad: IntPair = 0,
     ) -> None:
-        self.input_shape = tuple(int(s) for s in input_shape)
-        self.indexes = indexes
-        self.window = Window("pooling_grad", kernel_size, stride, pad)
+        self.input_shape: tuple[int, ...] = tuple(int(s) for s in input_shape)
+        self.indexes: Array = indexes
+        self.window: Window = Window("pooling_grad", kernel_size, stride, pad)
 
     def forward(self, gy: Array) -> Array:
         if gy.shape != self.indexes.shape:
@@ -173,8 +173,8 @@ class PoolingWithIndexes(
     def __init__(
         self, indexes: Array, kernel_size: IntPair, stride: IntPair = 1, pad: IntPair = 0
     ) -> None:
-        self.indexes = indexes
-        self.window = Window("pooling_with_indexes", kernel_size, stride, pad)
+        self.indexes: Array = indexes
+        self.window: Window = Window("pooling_with_indexes", kernel_size, stride, pad)
 
     def forward(self, x: Array) -> Array:
         return _gather(x, self.indexes, self.window)
@@ -195,7 +195,7 @@ class AveragePooling(
     retains_inputs = False  # the rule reads the input's shape only
 
     def __init__(self, kernel_size: IntPair, stride: IntPair = 1, pad: IntPair = 0) -> None:
-        self.window = Window("average_pooling", kernel_size, stride, pad)
+        self.window: Window = Window("average_pooling", kernel_size, stride, pad)
 
     def forward(self, x: Array) -> Array:
         # The KH*KW tap views summed with whole-array adds (see ``_max_and_index``).

@@ -11,10 +11,11 @@ from plugrad.core.function import Function
 from plugrad.core.spec import Sample
 from plugrad.core.variable import Variable, as_variable, data_of
 from plugrad.ops import _samples
+from plugrad.ops._checks import axis_argument
 from plugrad.ops.elementwise import Exp
 from plugrad.ops.shape import BroadcastTo
 from plugrad.registry import resolve
-from plugrad.typing import Array, Operand, Shape, V
+from plugrad.typing import Array, Axes, Operand, Shape, V
 
 
 class Sum(Function[Array], name="sum", samples=lambda rng: _sum_samples(rng)):
@@ -23,9 +24,9 @@ class Sum(Function[Array], name="sum", samples=lambda rng: _sum_samples(rng)):
     __slots__ = ("axis", "keepdims")
     retains_inputs = False  # the rule reads the input's shape only
 
-    def __init__(self, axis: int | Shape | None = None, keepdims: bool = False) -> None:
-        self.axis = axis if axis is None or isinstance(axis, int) else tuple(axis)
-        self.keepdims = keepdims
+    def __init__(self, axis: Axes | None = None, keepdims: bool = False) -> None:
+        self.axis: int | tuple[int, ...] | None = axis_argument("sum", axis)
+        self.keepdims: bool = keepdims
 
     def forward(self, x: Array) -> Array:
         try:
@@ -38,12 +39,12 @@ class Sum(Function[Array], name="sum", samples=lambda rng: _sum_samples(rng)):
         return BroadcastTo(x.shape).of(gy.reshape(kept_dims_shape(x.shape, self.axis)))
 
 
-def sum(x: Operand, axis: int | Shape | None = None, keepdims: bool = False) -> Variable:  # noqa: A001  # DeZero's F.sum
+def sum(x: Operand, axis: Axes | None = None, keepdims: bool = False) -> Variable:  # noqa: A001  # DeZero's F.sum
     """Sum of x over ``axis`` (all axes by default)."""
     return resolve(Sum)(axis, keepdims)(x)
 
 
-def average(x: Operand, axis: int | Shape | None = None, keepdims: bool = False) -> Variable:
+def average(x: Operand, axis: Axes | None = None, keepdims: bool = False) -> Variable:
     """Mean of x over ``axis`` (all axes by default); DeZero's F.average, also F.mean."""
     x = as_variable(x)
     y = sum(x, axis, keepdims)
@@ -61,9 +62,9 @@ class _Extremum(Function[Array]):
     _name: ClassVar[str] = "max"  # for error messages
     retains_outputs = True
 
-    def __init__(self, axis: int | Shape | None = None, keepdims: bool = False) -> None:
-        self.axis = axis if axis is None or isinstance(axis, int) else tuple(axis)
-        self.keepdims = keepdims
+    def __init__(self, axis: Axes | None = None, keepdims: bool = False) -> None:
+        self.axis: int | tuple[int, ...] | None = axis_argument(type(self).__name__.lower(), axis)
+        self.keepdims: bool = keepdims
 
     def _reduce(self, x: Array) -> Array:
         raise NotImplementedError
@@ -109,12 +110,12 @@ class Min(_Extremum, name="min", samples=lambda rng: _extremum_samples(Min, rng)
         return y
 
 
-def max(x: Operand, axis: int | Shape | None = None, keepdims: bool = False) -> Variable:  # noqa: A001  # DeZero's F.max
+def max(x: Operand, axis: Axes | None = None, keepdims: bool = False) -> Variable:  # noqa: A001  # DeZero's F.max
     """Maximum of x over ``axis`` (all axes by default)."""
     return resolve(Max)(axis, keepdims)(x)
 
 
-def min(x: Operand, axis: int | Shape | None = None, keepdims: bool = False) -> Variable:  # noqa: A001  # DeZero's F.min
+def min(x: Operand, axis: Axes | None = None, keepdims: bool = False) -> Variable:  # noqa: A001  # DeZero's F.min
     """Minimum of x over ``axis`` (all axes by default)."""
     return resolve(Min)(axis, keepdims)(x)
 
@@ -125,9 +126,9 @@ class LogSumExp(Function[Array], name="logsumexp", samples=lambda rng: _logsumex
     __slots__ = ("axis", "keepdims")
     retains_outputs = True
 
-    def __init__(self, axis: int | Shape | None = 1, keepdims: bool = True) -> None:
-        self.axis = axis if axis is None or isinstance(axis, int) else tuple(axis)
-        self.keepdims = keepdims
+    def __init__(self, axis: Axes | None = 1, keepdims: bool = True) -> None:
+        self.axis: int | tuple[int, ...] | None = axis_argument("logsumexp", axis)
+        self.keepdims: bool = keepdims
 
     def forward(self, x: Array) -> Array:
         try:
@@ -146,7 +147,7 @@ class LogSumExp(Function[Array], name="logsumexp", samples=lambda rng: _logsumex
         return gx
 
 
-def logsumexp(x: Operand, axis: int | Shape | None = 1, keepdims: bool = True) -> Variable:
+def logsumexp(x: Operand, axis: Axes | None = 1, keepdims: bool = True) -> Variable:
     """log(sum(exp(x), axis)) without overflow; keeps the reduced axis, as DeZero's does."""
     return resolve(LogSumExp)(axis, keepdims)(x)
 

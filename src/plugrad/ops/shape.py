@@ -14,7 +14,7 @@ from plugrad.core.variable import Variable, as_variable
 from plugrad.ops import _samples
 from plugrad.ops._checks import is_int, normalized_axes, shape_argument
 from plugrad.registry import resolve
-from plugrad.typing import Array, Operand, Shape, V
+from plugrad.typing import Array, Axes, Operand, Shape, ShapeLike, V
 
 
 class Reshape(
@@ -27,8 +27,8 @@ class Reshape(
     __slots__ = ("shape",)
     retains_inputs = False  # the rule reads the input's shape only
 
-    def __init__(self, shape: int | Shape) -> None:
-        self.shape = shape_argument("reshape", shape, unknown_allowed=True)
+    def __init__(self, shape: ShapeLike) -> None:
+        self.shape: Shape = shape_argument("reshape", shape, unknown_allowed=True)
 
     def forward(self, x: Array) -> Array:
         try:
@@ -43,7 +43,7 @@ class Reshape(
         return gy.reshape(x.shape)
 
 
-def reshape(x: Operand, shape: int | Shape) -> Variable:
+def reshape(x: Operand, shape: ShapeLike) -> Variable:
     """x with a new shape (no copy); returns x itself when the shape already matches."""
     target = shape_argument("reshape", shape, unknown_allowed=True)
     if isinstance(x, Variable) and x.shape == target:
@@ -83,8 +83,8 @@ class Transpose(
     __slots__ = ("axes",)
     retains_inputs = False  # the rule reads nothing of the input
 
-    def __init__(self, axes: Shape | None = None) -> None:
-        self.axes = None if axes is None else _axes_tuple(axes)
+    def __init__(self, axes: Axes | None = None) -> None:
+        self.axes: Shape | None = None if axes is None else _axes_tuple(axes)
 
     def forward(self, x: Array) -> Array:
         if self.axes is not None:
@@ -101,7 +101,7 @@ class Transpose(
         return Transpose(self._inverse_axes()).of(gy)
 
 
-def transpose(x: Operand, axes: Shape | None = None) -> Variable:
+def transpose(x: Operand, axes: Axes | None = None) -> Variable:
     """Permute the axes of x (reverse them when ``axes`` is None)."""
     return resolve(Transpose)(axes)(x)
 
@@ -136,8 +136,8 @@ class BroadcastTo(
     __slots__ = ("shape",)
     retains_inputs = False  # the rule reads the input's shape only
 
-    def __init__(self, shape: Shape) -> None:
-        self.shape = shape_argument("broadcast_to", shape)
+    def __init__(self, shape: ShapeLike) -> None:
+        self.shape: Shape = shape_argument("broadcast_to", shape)
 
     def forward(self, x: Array) -> Array:
         try:
@@ -151,7 +151,7 @@ class BroadcastTo(
         return unbroadcast(gy, x.shape)
 
 
-def broadcast_to(x: Operand, shape: Shape) -> Variable:
+def broadcast_to(x: Operand, shape: ShapeLike) -> Variable:
     """x broadcast to ``shape`` like NumPy; x itself when the shape already matches."""
     target = shape_argument("broadcast_to", shape)
     if isinstance(x, Variable) and x.shape == target:
@@ -169,8 +169,8 @@ class SumTo(
     __slots__ = ("shape",)
     retains_inputs = False  # the rule reads the input's shape only
 
-    def __init__(self, shape: Shape) -> None:
-        self.shape = shape_argument("sum_to", shape)
+    def __init__(self, shape: ShapeLike) -> None:
+        self.shape: Shape = shape_argument("sum_to", shape)
 
     def forward(self, x: Array) -> Array:
         try:
@@ -189,7 +189,7 @@ class SumTo(
         return gy if gy.shape == x.shape else BroadcastTo(x.shape).of(gy)
 
 
-def sum_to(x: Operand, shape: Shape) -> Variable:
+def sum_to(x: Operand, shape: ShapeLike) -> Variable:
     """Sum x down to ``shape``; x itself when the shape already matches."""
     target = shape_argument("sum_to", shape)
     if isinstance(x, Variable) and x.shape == target:
@@ -216,7 +216,7 @@ class Concat(Function[*tuple[Array, ...]], name="concat", samples=lambda rng: _c
     def __init__(self, axis: int = 0) -> None:
         if not is_int(axis):
             raise TypeError(f"concat: axis must be an int, got {type(axis).__name__} {axis!r}")
-        self.axis = int(axis)
+        self.axis: int = int(axis)
 
     def forward(self, *xs: Array) -> Array:
         if not xs:

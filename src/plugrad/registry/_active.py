@@ -9,7 +9,7 @@ changes it for the current thread (or asyncio task) only.
 from __future__ import annotations
 
 import _thread
-from collections.abc import Iterator
+from collections.abc import Generator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Final, TypeVar
@@ -73,7 +73,7 @@ def _resolve_slowly(cls: type[AnyFunction]) -> type[AnyFunction]:
 
 
 @contextmanager
-def use_registry(registry: Registry) -> Iterator[Registry]:
+def use_registry(registry: Registry) -> Generator[Registry, None, None]:
     """Resolve ops from ``registry`` inside the block, in this thread or task only (for tests)."""
     registry.load()
     token = _active.set(registry)

@@ -54,7 +54,7 @@ class PluginRecord:
     origin: Origin
     status: PluginStatus
     reason: str = ""  # one line: why it failed, is empty, was blocked or disabled
-    ops: list[str] = field(default_factory=list)  # the op names it registered
+    ops: list[str] = field(default_factory=list[str])  # the op names it registered
     error: BaseException | None = None  # the original exception of a failed plugin
     details: str = ""  # a failed plugin's full traceback
     # The names a failed plugin registered before it raised (none of them is in the registry):

@@ -256,7 +256,7 @@ def _source_order(source: PluginSource) -> tuple[str, str, str]:
 def _deduplicated(sources: list[PluginSource]) -> list[PluginSource]:
     """One source per origin (a distribution seen twice on sys.path is listed twice)."""
     seen: set[object] = set()
-    unique = []
+    unique: list[PluginSource] = []
     for source in sources:
         if source.origin not in seen:
             seen.add(source.origin)

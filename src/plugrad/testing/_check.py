@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
@@ -334,7 +334,7 @@ class _SampleCheck:
         return self.gradients(form, raw, run.arrays)
 
     def gradients(self, form: str, raw: object, xs: Sequence[Array]) -> list[Array | None]:
-        gxs = raw if isinstance(raw, tuple) else (raw,)
+        gxs = cast("tuple[object, ...]", raw) if isinstance(raw, tuple) else (raw,)
         if len(gxs) != len(xs):
             raise self.fail(
                 "backward_arity", f"{form} returned {len(gxs)} gradient(s) for {len(xs)} input(s)"
@@ -344,10 +344,8 @@ class _SampleCheck:
             if not floating:
                 out.append(None)  # labels and indices are not differentiated
                 continue
-            data = gx.data if isinstance(gx, Variable) else gx
-            if isinstance(data, np.generic):  # 0-d arithmetic gives NumPy scalars; fine
-                data = np.asarray(data)
-            if not isinstance(data, np.ndarray):
+            data = _gradient_array(gx)
+            if data is None:
                 raise self.fail(
                     "backward_type",
                     f"{form} returned {type(gx).__name__} for input {index}; "
@@ -602,3 +600,12 @@ def _stand_in(x: Variable, data: Array) -> Variable:
     stand_in.creator, stand_in.generation = x.creator, x.generation
     stand_in._constant = x._constant
     return stand_in
+
+
+def _gradient_array(gx: object) -> Array | None:
+    """A gradient a rule returned, as an ndarray (0-d arithmetic gives NumPy scalars, which is
+    fine); None if it is neither an array nor a Variable of one."""
+    value = gx.data if isinstance(gx, Variable) else gx
+    if isinstance(value, np.ndarray | np.generic):
+        return np.asarray(cast("Array | np.generic[Any]", value))
+    return None

@@ -16,19 +16,19 @@ class SumDiff(Function[Array, Array]):
 class WrongArity(Function[Array, Array]):
     """Declares two inputs but its forward takes one."""
 
-    def forward(self, x: Array) -> Array:  # type: ignore[override]
+    def forward(self, x: Array) -> Array:  # type: ignore[override]  # pyright: ignore[reportIncompatibleMethodOverride]
         return x
 
 
 class NotAnArray(Function[Array]):
     """Its forward returns a float, not an ndarray."""
 
-    def forward(self, x: Array) -> float:  # type: ignore[override]
+    def forward(self, x: Array) -> float:  # type: ignore[override]  # pyright: ignore[reportIncompatibleMethodOverride]
         return 1.0
 
 
 x = Variable(np.ones(2))
-a, b, c = SumDiff()(x, x)  # type: ignore[misc]
-single: Variable = SumDiff()(x, x)  # type: ignore[assignment]
-SumDiff()(x, x).backward()  # type: ignore[attr-defined]
-SumDiff()(x)  # type: ignore[call-arg]
+a, b, c = SumDiff()(x, x)  # type: ignore[misc]  # pyright: ignore[reportAssignmentType, reportUnknownVariableType]
+single: Variable = SumDiff()(x, x)  # type: ignore[assignment]  # pyright: ignore[reportAssignmentType]
+SumDiff()(x, x).backward()  # type: ignore[attr-defined]  # pyright: ignore[reportAttributeAccessIssue, reportUnknownMemberType]
+SumDiff()(x)  # type: ignore[call-arg]  # pyright: ignore[reportCallIssue]

@@ -1,5 +1,6 @@
 """Derivative rules that would work for one kind of value only: mypy checks ``vjp`` once with
-ndarrays and once with Variables, so each of these fails for the kind it forgot."""
+ndarrays and once with Variables, so each of these fails for the kind it forgot; pyright
+checks the rule once, over both kinds, and fails it too."""
 
 import numpy as np
 
@@ -15,9 +16,8 @@ class NumpyOnAVariable(Function[Array]):
         return np.exp(x)
 
     def vjp(self, x: V, gy: V) -> V:
-        y: V = np.exp(x)  # type: ignore[call-overload]
-        gx: V = gy * y
-        return gx
+        y: V = np.exp(x)  # type: ignore[call-overload]  # pyright: ignore[reportArgumentType, reportCallIssue, reportUnknownVariableType]
+        return gy * y  # pyright: ignore[reportReturnType, reportUnknownVariableType]  # y's error
 
 
 class ReturnsAnArrayOnly(Function[Array]):
@@ -27,7 +27,7 @@ class ReturnsAnArrayOnly(Function[Array]):
         return x * 2.0
 
     def vjp(self, x: V, gy: V) -> V:
-        return F.data_of(gy) * 2.0  # type: ignore[return-value]
+        return F.data_of(gy) * 2.0  # type: ignore[return-value]  # pyright: ignore[reportReturnType]
 
 
 class ArrayMethodOnAVariable(Function[Array]):
@@ -37,18 +37,18 @@ class ArrayMethodOnAVariable(Function[Array]):
         return x
 
     def vjp(self, x: V, gy: V) -> V:
-        gx: V = gy.astype(np.float64)  # type: ignore[attr-defined]
+        gx: V = gy.astype(np.float64)  # type: ignore[attr-defined]  # pyright: ignore[reportAssignmentType, reportAttributeAccessIssue, reportUnknownMemberType, reportUnknownVariableType]
         return gx
 
 
 class ReadsDataOfAnArgument(Function[Array]):
-    """An ndarray's .data is a memoryview: the product is untyped and the rule says so."""
+    """An ndarray's .data is a memoryview, which does not multiply an array."""
 
     def forward(self, x: Array) -> Array:
         return x * x
 
     def vjp(self, x: V, gy: V) -> V:
-        return gy * x.data * 2.0  # type: ignore[no-any-return]
+        return gy * x.data * 2.0  # type: ignore[operator, no-any-return]  # pyright: ignore[reportOperatorIssue, reportReturnType, reportUnknownVariableType]
 
 
 class OfWithTooManyArguments(Function[Array]):
@@ -58,4 +58,5 @@ class OfWithTooManyArguments(Function[Array]):
         return np.sin(x)
 
     def vjp(self, x: V, gy: V) -> V:
-        return gy * F.Cos().of(x, x)  # type: ignore[call-arg]
+        F.Cos().of(x, x)  # type: ignore[call-arg]  # pyright: ignore[reportCallIssue]
+        return gy

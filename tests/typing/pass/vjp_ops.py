@@ -68,7 +68,7 @@ class Relu(Function[Array]):
         return np.maximum(x, 0.0)
 
     def vjp(self, x: V, gy: V) -> V:
-        mask = (F.data_of(x) > 0).astype(gy.dtype)  # from values: a constant for both kinds
+        mask = (F.data_of(x) > 0).astype(F.data_of(gy).dtype)  # a constant for both kinds
         assert_type(mask, Array)
         gx: V = gy * mask
         return gx
