@@ -358,25 +358,59 @@ def _key(x: Variable) -> Key:
 def _walk(
     output: Variable, root: AnyFunction, seed: Grad, retain_grad: bool, create_graph: bool
 ) -> None:
+    """Compute every gradient, then commit: a walk that raises changes no ``grad`` at all
+    (the leaves', the intermediate values' under ``retain_grad``, or the output's seed)."""
     pending: dict[Key, Grad] = {_key(output): seed}
     # With retain_grad, the intermediate Variables met on the way get their gradients.
-    retained: dict[Key, list[Variable]] | None = {} if retain_grad else None
+    retained = _Retained() if retain_grad else None
     leaves = _propagate(pending, [root], retained, create_graph, runner=None)
 
+    updates = [(leaf, pending.pop(leaf)) for leaf in leaves]
+    if retained is not None:
+        updates.extend(retained.grads)
     # The seed may be an array the caller still holds (a grad they set): no leaf may get it.
     handed_out: set[int] = set() if create_graph else {id(seed)}
-    for leaf in leaves:
-        _accumulate(leaf, pending.pop(leaf), create_graph, handed_out)
+    new_grads = _new_grads(updates, create_graph, handed_out)
+    # Nothing below can fail: plain assignments of gradients whose shapes were checked.
+    for x, grad in new_grads:
+        x.grad = grad
     if retain_grad:
         output.grad = seed if create_graph else Variable._wrap(np.array(seed))
     else:
         output.grad = None  # DeZero clears every output's grad when it does not retain them
 
 
+class _Retained:
+    """``retain_grad``'s bookkeeping: the intermediate Variables met on the walk (by key), and
+    the gradients they are to get once the whole walk has succeeded."""
+
+    __slots__ = ("grads", "met")
+
+    def __init__(self) -> None:
+        self.met: dict[Key, list[Variable]] = {}
+        self.grads: list[tuple[Variable, Grad]] = []
+
+    def remember(self, key: Key, x: Variable) -> None:
+        value = x.original() if isinstance(x, StandIn) else x
+        if value is None:
+            return
+        seen = self.met.get(key)
+        if seen is None:
+            self.met[key] = [value]
+        elif not any(v is value for v in seen):
+            seen.append(value)
+
+    def take(self, key: Key, gy: Grad, create_graph: bool) -> None:
+        """``key``'s gradient is complete: note it for each Variable met there (a copy on the
+        first-order path, since the walk goes on using ``gy``)."""
+        for y in self.met.pop(key, ()):
+            self.grads.append((y, gy if create_graph else np.array(gy)))
+
+
 def _propagate(
     pending: dict[Key, Grad],
     roots: list[AnyFunction],
-    retained: dict[Key, list[Variable]] | None,
+    retained: _Retained | None,
     create_graph: bool,
     runner: _Runner | None,
 ) -> list[Variable]:
@@ -466,7 +500,7 @@ def _propagate(
                 key = creator if x._index == 0 else (creator, x._index)
                 previous = pending.get(key)
                 if retained is not None:
-                    _remember(retained, key, x)
+                    retained.remember(key, x)
                 if previous is not None:
                     pending[key] = previous + gx
                     continue
@@ -489,21 +523,10 @@ def _propagate(
     return leaves
 
 
-def _remember(retained: dict[Key, list[Variable]], key: Key, x: Variable) -> None:
-    value = x.original() if isinstance(x, StandIn) else x
-    if value is None:
-        return
-    seen = retained.get(key)
-    if seen is None:
-        retained[key] = [value]
-    elif not any(v is value for v in seen):
-        seen.append(value)
-
-
 def _run_rule(
     func: AnyFunction,
     pending: dict[Key, Grad],
-    retained: dict[Key, list[Variable]] | None,
+    retained: _Retained | None,
     create_graph: bool,
     runner: _Runner | None = None,
 ) -> Any:
@@ -511,7 +534,7 @@ def _run_rule(
     if type(func._y) is not tuple:  # one output: its gradient is waiting (that is how we came)
         gy = pending.pop(func)
         if retained is not None:
-            _retain(retained.pop(func, ()), gy, create_graph)
+            retained.take(func, gy, create_graph)
         gys: tuple[Grad, ...] = (gy,)
     else:
         gys = _output_grads(func, pending, retained, create_graph)
@@ -551,7 +574,7 @@ def _arrays_of(func: AnyFunction) -> list[Array]:
 def _output_grads(
     func: AnyFunction,
     pending: dict[Key, Grad],
-    retained: dict[Key, list[Variable]] | None,
+    retained: _Retained | None,
     create_graph: bool,
 ) -> tuple[Grad, ...]:
     """Take the gradients waiting on each output of ``func`` (zeros for outputs that got none)."""
@@ -564,39 +587,50 @@ def _output_grads(
             zeros = np.zeros(shape, dtype=dtype)
             gy = Variable(zeros) if create_graph else zeros
         elif retained is not None:
-            _retain(retained.pop(key, ()), gy, create_graph)
+            retained.take(key, gy, create_graph)
         gys.append(gy)
     return tuple(gys)
 
 
-def _retain(variables: Any, gy: Grad, create_graph: bool) -> None:
-    """Give each intermediate Variable its gradient (a copy: the walk goes on using ``gy``)."""
-    for y in variables:
-        _accumulate(y, gy if create_graph else np.array(gy), create_graph)
+def _new_grads(
+    updates: list[tuple[Variable, Grad]], create_graph: bool, handed_out: set[int]
+) -> list[tuple[Variable, Variable]]:
+    """Each variable's ``grad`` once this walk's gradients are added in, written nowhere yet."""
+    new: dict[int, tuple[Variable, Variable]] = {}
+    for x, gx in updates:
+        entry = new.get(id(x))
+        current = x.grad if entry is None else entry[1]
+        new[id(x)] = (x, _added(x, current, gx, create_graph, handed_out))
+    return list(new.values())
 
 
-def _accumulate(
-    x: Variable, gx: Grad, create_graph: bool, handed_out: set[int] | None = None
-) -> None:
-    """Add ``gx`` into ``x.grad`` without touching the array a previous grad holds.
+def _added(
+    x: Variable, current: Variable | None, gx: Grad, create_graph: bool, handed_out: set[int]
+) -> Variable:
+    """``current + gx`` as a new grad, without touching the array ``current`` holds.
 
     On the first-order path each grad gets an array of its own that it may change in place
     (optimizer hooks do, as in DeZero): one already handed to another variable in this walk
     (``Add`` passes ``gy`` to both inputs), or a read-only broadcast view, is copied.
     """
+    if current is not None and current.shape != gx.shape:
+        # x.data changed shape since an earlier backward: adding would broadcast silently.
+        name = f"Variable {x.name!r}" if x.name else "a Variable"
+        raise ValueError(
+            f"backward: {name} has a grad of shape {current.shape} from an earlier backward, "
+            f"but its new gradient has shape {gx.shape} (its data changed shape since); call "
+            "cleargrad() on it (or cleargrads() on the model) before backward"
+        )
     if create_graph:
-        gx = gx if isinstance(gx, Variable) else Variable(np.asarray(gx))
-        x.grad = gx if x.grad is None else x.grad + gx
-        return
-    if x.grad is not None:
-        x.grad = Variable._wrap(x.grad.data + gx)
-        return
+        g: Variable = gx if isinstance(gx, Variable) else Variable(np.asarray(gx))
+        return g if current is None else current + g
+    if current is not None:
+        return Variable._wrap(current.data + gx)
     data = gx if type(gx) is np.ndarray else np.asarray(gx)
-    if handed_out is not None:
-        if id(data) in handed_out or not data.flags.writeable or data.base is not None:
-            data = data.copy()
-        handed_out.add(id(data))
-    x.grad = Variable._wrap(data)
+    if id(data) in handed_out or not data.flags.writeable or data.base is not None:
+        data = data.copy()
+    handed_out.add(id(data))
+    return Variable._wrap(data)
 
 
 def _graph_rule(func: AnyFunction, gys: tuple[Variable, ...]) -> Any:
@@ -623,15 +657,17 @@ def _graph_rule(func: AnyFunction, gys: tuple[Variable, ...]) -> Any:
     if type(gxs) is tuple:
         for g in gxs:
             if g is not None and not isinstance(g, Variable):
-                return tuple([_as_grad_variable(g) for g in gxs])
+                return tuple([_as_grad_variable(func, i, g) for i, g in enumerate(gxs)])
         return gxs
-    return _as_grad_variable(gxs)
+    return _as_grad_variable(func, 0, gxs)
 
 
-def _as_grad_variable(g: object) -> Variable | None:
+def _as_grad_variable(func: AnyFunction, index: int, g: object) -> Variable | None:
     if g is None or isinstance(g, Variable):
         return g
-    return Variable(np.asarray(g))
+    data = np.asarray(g)
+    _check_grad_dtype(func, index, data.dtype)
+    return Variable(data)
 
 
 def _dezero_backward(func: AnyFunction, gys: tuple[Array, ...]) -> Any:
@@ -664,7 +700,9 @@ def _checked_grad(
     """
     if create_graph:
         if not isinstance(gx, Variable):
-            gx = Variable(np.asarray(gx))
+            gx = np.asarray(gx)
+            _check_grad_dtype(func, index, gx.dtype)
+            gx = Variable(gx)
         shape = gx.shape
     else:
         if isinstance(gx, Variable):  # a DeZero-style op may hand back Variables
@@ -675,12 +713,24 @@ def _checked_grad(
                 f"input {index}; return a numpy.ndarray (or None)"
             )
         gx = np.asarray(gx)
+        _check_grad_dtype(func, index, gx.dtype)
         shape = gx.shape
     if shape != data.shape:
         raise _gradient_shape_error(func, index, shape, data.shape)
     if isinstance(gx, np.ndarray) and data.dtype.kind == "f" and gx.dtype != data.dtype:
         gx = gx.astype(data.dtype)
     return gx
+
+
+def _check_grad_dtype(func: AnyFunction, index: int, dtype: np.dtype[Any]) -> None:
+    """Gradients are real numbers: a complex one would lose its imaginary part when cast to
+    its input's dtype (with only NumPy's warning, which names no op)."""
+    if dtype.kind not in "fiub":
+        raise TypeError(
+            f"{describe(func)}: backward returned a gradient of dtype {dtype} for input "
+            f"{index}; plugrad differentiates real functions, so gradients are real arrays "
+            "(return a floating array of the input's dtype)"
+        )
 
 
 def _gradient_count_error(func: AnyFunction, got: int, expected: int) -> TypeError:
