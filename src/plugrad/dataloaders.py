@@ -50,6 +50,12 @@ class DataLoader:
             )
         if gpu:
             raise RuntimeError("plugrad runs on NumPy only; DataLoader(gpu=True) is not supported")
+        given: object = dataset  # checked at run time: an array or a number is a common mistake
+        if not (hasattr(given, "__getitem__") and hasattr(given, "__len__")):
+            raise TypeError(
+                f"{type(self).__name__} takes a data set (dataset[i] and len(dataset)), got "
+                f"{type(given).__name__}; wrap arrays in a Dataset"
+            )
         self.dataset: SizedDataset = dataset
         self.batch_size: int = batch_size
         self.shuffle: bool = shuffle
@@ -102,6 +108,11 @@ class SeqDataLoader(DataLoader):
 
     def __init__(self, dataset: SizedDataset, batch_size: int, gpu: bool = False) -> None:
         super().__init__(dataset=dataset, batch_size=batch_size, shuffle=False, gpu=gpu)
+        if batch_size > self.data_size:  # every cursor would start at 0: identical rows
+            raise ValueError(
+                f"SeqDataLoader: batch_size {batch_size} is more than the data set's "
+                f"{self.data_size} examples; each row of a batch needs its own stretch of data"
+            )
 
     def __next__(self) -> tuple[Array, Array]:
         if self.iteration >= self.max_iter:

@@ -4,13 +4,19 @@
 happen in place on ``param.data``, so a float32 parameter stays float32; parameters without a
 gradient are skipped.  Hooks (``WeightDecay``, ``ClipGrad``, ``FreezeParam``) receive the list of
 parameters with gradients and may change or drop those gradients before the update.
+
+Hyperparameters are checked whenever they are assigned, in the constructor or later (a
+learning-rate schedule): a NaN or a negative learning rate would wipe or reverse every
+parameter at the first step.  ``update`` checks every parameter before it changes any, and
+puts back the gradients its hooks replaced if one of them raises, so a failed update leaves
+the parameters and their gradients as they were.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable
-from typing import Any, Protocol, Self
+from typing import Any, ClassVar, Final, Protocol, Self, cast
 
 import numpy as np
 
@@ -20,14 +26,61 @@ from plugrad.typing import Array
 Hook = Callable[[list[Parameter]], None]
 
 
+def _non_negative(value: float) -> bool:
+    return 0.0 <= value < math.inf
+
+
+def _positive(value: float) -> bool:
+    return 0.0 < value < math.inf
+
+
+def _fraction(value: float) -> bool:
+    return 0.0 <= value < 1.0
+
+
+# The rules a hyperparameter follows, and how its error words them.
+Rule = tuple[Callable[[float], bool], str]
+_NON_NEGATIVE: Final[Rule] = (_non_negative, "a finite number >= 0")
+_POSITIVE: Final[Rule] = (_positive, "a finite number > 0")
+_FRACTION: Final[Rule] = (_fraction, "in [0, 1)")
+
+
+class _Configured:
+    """Checks each hyperparameter (``hyperparameters`` names them) whenever it is assigned.
+
+    Assignment is checked, not reading: update rules read them per parameter per step.
+    """
+
+    hyperparameters: ClassVar[dict[str, Rule]] = {}
+
+    def __setattr__(self, name: str, value: object) -> None:
+        rule = type(self).hyperparameters.get(name)
+        if rule is not None:
+            value = _checked(type(self).__name__, name, value, rule)
+        object.__setattr__(self, name, value)
+
+
+def _checked(owner: str, name: str, value: object, rule: Rule) -> float:
+    holds, wanted = rule
+    if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
+        raise TypeError(
+            f"{owner}: {name} must be a real number, got {type(value).__name__} {value!r}"
+        )
+    number = float(value)  # pyright: ignore[reportUnknownArgumentType]  # NumPy's scalar stubs
+    if not holds(number):
+        raise ValueError(f"{owner}: {name} must be {wanted}, got {value!r}")
+    return number
+
+
 class HasParams(Protocol):
     """What an optimizer trains: a ``Layer`` or anything with ``params()``."""
 
     def params(self) -> Iterable[Parameter]: ...
 
 
-class Optimizer:
-    """Base class: subclasses write ``update_one(param)``."""
+class Optimizer(_Configured):
+    """Base class: subclasses write ``update_one(param)`` (and name their hyperparameters in
+    ``hyperparameters``, so that they are checked whenever they are assigned)."""
 
     target: HasParams | None
     hooks: list[Hook]
@@ -38,28 +91,106 @@ class Optimizer:
 
     def setup(self, target: HasParams) -> Self:
         """Train ``target``'s parameters; returns the optimizer, so calls chain."""
+        given: object = target
+        if not callable(getattr(given, "params", None)):
+            raise TypeError(
+                f"{type(self).__name__}.setup takes a model or layer (anything with params()), "
+                f"got {type(given).__name__}"
+            )
         self.target = target
         return self
 
     def update(self) -> None:
-        """Run the hooks, then update every parameter that has a gradient."""
+        """Run the hooks, then update every parameter that has a gradient.
+
+        Everything is checked before anything changes; if a hook raises, the gradients it
+        replaced are put back.
+        """
         if self.target is None:
             raise RuntimeError(
                 f"{type(self).__name__}.update() before setup(); call optimizer.setup(model)"
             )
         params = [p for p in self.target.params() if p.grad is not None]
-        for hook in self.hooks:
-            hook(params)
+        if self.hooks:
+            saved = [(p, g, g.data) for p in params if (g := p.grad) is not None]
+            try:
+                for hook in self.hooks:
+                    hook(params)
+                params = [p for p in params if p.grad is not None]  # FreezeParam drops some
+                self._check(params)
+            except BaseException:
+                for param, grad, data in saved:
+                    grad.data = data
+                    if param.grad is not grad:  # dropped or replaced by a hook
+                        param.grad = grad
+                raise
+        else:
+            self._check(params)
         for param in params:
-            if param.grad is not None:  # a hook (FreezeParam) may have dropped it
-                self.update_one(param)
+            self.update_one(param)
+
+    def _check(self, params: list[Parameter]) -> None:
+        """Raise, naming the parameter, if any of ``params`` cannot take its update."""
+        for index, param in enumerate(params):
+            data = param.data
+            grad = param.grad
+            if (  # the common case, in about 0.3 us
+                grad is not None
+                and type(data) is np.ndarray
+                and grad.data.shape == data.shape
+                and data.dtype.kind == "f"
+                and data.flags.writeable
+            ):
+                continue
+            problem = _update_problem(param)
+            if problem is not None:
+                name = _names(self.target).get(
+                    id(param), f"number {index} of those with a gradient"
+                )
+                raise ValueError(
+                    f"{type(self).__name__}.update: parameter {name} {problem}; no parameter "
+                    "was changed"
+                )
 
     def update_one(self, param: Parameter) -> None:
         raise NotImplementedError(f"{type(self).__name__} does not define update_one()")
 
     def add_hook(self, f: Hook) -> None:
         """Call ``f(params)`` before each update (params: those with a gradient)."""
+        if not callable(f):
+            raise TypeError(
+                f"{type(self).__name__}.add_hook takes a callable hook(params), got "
+                f"{type(f).__name__}"
+            )
         self.hooks.append(f)
+
+
+def _names(target: object) -> dict[int, str]:
+    """Parameter names (``l0/W``) by identity, where the target can name them."""
+    named: object = getattr(target, "named_params", None)
+    if not callable(named):
+        return {}
+    pairs = cast("Iterable[tuple[str, Parameter]]", named())
+    return {id(param): repr(name) for name, param in pairs}
+
+
+def _update_problem(param: Parameter) -> str | None:
+    """Why ``param`` cannot be updated in place with its gradient, or None."""
+    data: object = param.data
+    grad = param.grad
+    if data is None or grad is None:
+        return "has no data" if data is None else "has no gradient"
+    if not isinstance(data, np.ndarray) or data.dtype.kind != "f":
+        kind = data.dtype if isinstance(data, np.ndarray) else type(data).__name__
+        return f"holds {kind} data; optimizers update floating-point parameters"
+    if grad.shape != data.shape:
+        return f"has shape {data.shape} but its gradient has shape {grad.shape}"
+    if not data.flags.writeable:
+        return (
+            "is read-only (a broadcast view, or an array marked read-only); give it an array "
+            "of its own: param.data = param.data.copy()"
+        )
+    return None
 
 
 def _grad(param: Parameter) -> Array:
@@ -80,6 +211,12 @@ class _PerParamState:
         if state is None:
             state = np.zeros_like(param.data)
             self._states[param] = state
+        elif state.shape != param.data.shape:  # adding it would broadcast silently
+            raise ValueError(
+                f"optimizer: a parameter now of shape {param.data.shape} has state of shape "
+                f"{state.shape} from earlier steps (its data was replaced); make a new "
+                "optimizer for the changed model"
+            )
         return state
 
 
@@ -112,6 +249,8 @@ class _Scratch:
 class SGD(Optimizer):
     """W <- W - lr * g"""
 
+    hyperparameters: ClassVar[dict[str, Rule]] = {"lr": _NON_NEGATIVE}
+
     def __init__(self, lr: float = 0.01) -> None:
         super().__init__()
         self.lr = lr
@@ -125,6 +264,8 @@ class SGD(Optimizer):
 
 class MomentumSGD(Optimizer):
     """v <- momentum * v - lr * g;  W <- W + v"""
+
+    hyperparameters: ClassVar[dict[str, Rule]] = {"lr": _NON_NEGATIVE, "momentum": _FRACTION}
 
     def __init__(self, lr: float = 0.01, momentum: float = 0.9) -> None:
         super().__init__()
@@ -144,6 +285,8 @@ class MomentumSGD(Optimizer):
 class AdaGrad(Optimizer):
     """h <- h + g * g;  W <- W - lr * g / (sqrt(h) + eps)"""
 
+    hyperparameters: ClassVar[dict[str, Rule]] = {"lr": _NON_NEGATIVE, "eps": _POSITIVE}
+
     def __init__(self, lr: float = 0.001, eps: float = 1e-8) -> None:
         super().__init__()
         self.lr = lr
@@ -160,6 +303,8 @@ class AdaGrad(Optimizer):
 class AdaDelta(Optimizer):
     """msg <- rho msg + (1-rho) g^2;  dx = sqrt((msdx+eps)/(msg+eps)) g;
     msdx <- rho msdx + (1-rho) dx^2;  W <- W - dx"""
+
+    hyperparameters: ClassVar[dict[str, Rule]] = {"rho": _FRACTION, "eps": _POSITIVE}
 
     def __init__(self, rho: float = 0.95, eps: float = 1e-6) -> None:
         super().__init__()
@@ -187,6 +332,13 @@ class Adam(Optimizer):
     with the bias-corrected step ``lr = alpha * sqrt(1 - beta2^t) / (1 - beta1^t)``.
     """
 
+    hyperparameters: ClassVar[dict[str, Rule]] = {
+        "alpha": _NON_NEGATIVE,
+        "beta1": _FRACTION,
+        "beta2": _FRACTION,
+        "eps": _POSITIVE,
+    }
+
     def __init__(
         self, alpha: float = 0.001, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8
     ) -> None:
@@ -202,7 +354,11 @@ class Adam(Optimizer):
 
     def update(self) -> None:
         self.t += 1
-        super().update()
+        try:
+            super().update()
+        except BaseException:
+            self.t -= 1  # a failed update is no step
+            raise
 
     @property
     def lr(self) -> float:
@@ -240,8 +396,10 @@ def _replace_grad(param: Parameter, data: Array) -> None:
         grad.data = data
 
 
-class WeightDecay:
+class WeightDecay(_Configured):
     """L2 regularization: g <- g + rate * W."""
+
+    hyperparameters: ClassVar[dict[str, Rule]] = {"rate": _NON_NEGATIVE}
 
     def __init__(self, rate: float) -> None:
         self.rate = rate
@@ -252,8 +410,10 @@ class WeightDecay:
                 _replace_grad(param, param.grad.data + float(self.rate) * param.data)
 
 
-class ClipGrad:
+class ClipGrad(_Configured):
     """Scale all gradients together so that their global L2 norm is at most ``max_norm``."""
+
+    hyperparameters: ClassVar[dict[str, Rule]] = {"max_norm": _POSITIVE}
 
     def __init__(self, max_norm: float) -> None:
         self.max_norm = max_norm
@@ -274,10 +434,15 @@ class FreezeParam:
     def __init__(self, *layers: HasParams | Parameter) -> None:
         self.freeze_params: list[Parameter] = []
         for layer in layers:
+            given: object = layer
             if isinstance(layer, Parameter):
                 self.freeze_params.append(layer)
-            else:
+            elif callable(getattr(given, "params", None)):
                 self.freeze_params.extend(layer.params())
+            else:
+                raise TypeError(
+                    f"FreezeParam takes layers and Parameters, got {type(given).__name__}"
+                )
 
     def __call__(self, params: list[Parameter]) -> None:
         for param in self.freeze_params:

@@ -163,6 +163,16 @@ class Normalize:
     """``(array - mean) / std``; ``mean`` and ``std`` are numbers or one value per channel."""
 
     def __init__(self, mean: float | Sequence[float] = 0.0, std: float | Sequence[float] = 1.0):
+        # Checked here, once: a zero or NaN std would turn every image into inf or NaN.
+        for name, value in (("mean", mean), ("std", std)):
+            numbers = np.asarray(value)
+            if numbers.dtype.kind not in "iuf" or not np.all(np.isfinite(numbers)):
+                raise ValueError(f"Normalize: {name} must be finite numbers, got {value!r}")
+        if np.any(np.asarray(std) == 0):
+            raise ValueError(
+                f"Normalize: std must be non-zero, got {std!r} (a constant channel has std 0: "
+                "divide it by 1 instead)"
+            )
         self.mean: float | Sequence[float] = mean
         self.std: float | Sequence[float] = std
 

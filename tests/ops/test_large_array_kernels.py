@@ -276,7 +276,8 @@ def test_binary_cross_entropy_is_the_composition_fused(dtype: type) -> None:
     from plugrad.ops.loss import binary_cross_entropy_simple
 
     rng = np.random.default_rng(8)
-    p_data: Array = rng.uniform(-0.1, 1.1, (16, 5)).astype(dtype)  # some clipped at both ends
+    p_data: Array = rng.uniform(0.0, 1.0, (16, 5)).astype(dtype)
+    p_data[0, :3] = (0.0, 0.9995, 1.0)  # clipped at both ends (to [1e-15, 0.999])
     t_data: Array = rng.uniform(0, 1, (16, 5)).astype(dtype)
     fused_p, fused_t = Variable(p_data), Variable(t_data)
     plain_p, plain_t = Variable(p_data), Variable(t_data)

@@ -6,7 +6,7 @@ import numpy as np
 
 from plugrad.core.variable import Parameter, Variable
 from plugrad.nn.layer import Layer
-from plugrad.ops.nn import batch_norm
+from plugrad.ops.nn import batch_norm, check_batch_norm_settings
 from plugrad.typing import Operand
 
 
@@ -28,8 +28,7 @@ class BatchNorm(Layer[[Operand], Variable]):
 
     def __init__(self, decay: float = 0.9, eps: float = 2e-5) -> None:
         super().__init__()
-        self.decay = decay
-        self.eps = eps
+        self.decay, self.eps = check_batch_norm_settings(decay, eps)  # checked where given
         self.avg_mean = Parameter(None, name="avg_mean")
         self.avg_var = Parameter(None, name="avg_var")
         self.gamma = Parameter(None, name="gamma")

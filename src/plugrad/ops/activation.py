@@ -9,6 +9,7 @@ from plugrad.core.function import Function
 from plugrad.core.spec import Sample
 from plugrad.core.variable import Variable, as_variable, data_of
 from plugrad.ops import _samples, reduction
+from plugrad.ops._checks import axis_argument, real_number
 from plugrad.ops.elementwise import Exp, exp
 from plugrad.registry import resolve
 from plugrad.typing import Array, Operand, V
@@ -109,7 +110,7 @@ class LeakyReLU(Function[Array], name="leaky_relu", samples=lambda rng: _kinked(
     __slots__ = ("slope",)
 
     def __init__(self, slope: float = 0.2) -> None:
-        self.slope: float = float(slope)
+        self.slope: float = real_number("leaky_relu", "slope", slope)
 
     def forward(self, x: Array) -> Array:
         # max(x, slope x) for slope <= 1, min for slope > 1: ufuncs that vectorize, where
@@ -148,7 +149,10 @@ def softmax_simple(x: Operand, axis: int | tuple[int, ...] = 1) -> Variable:
 
 
 def _check_axis(op: str, x: Array, axis: int | tuple[int, ...]) -> None:
-    for a in (axis,) if isinstance(axis, int) else axis:
+    given = axis_argument(op, axis)
+    if given is None:
+        raise TypeError(f"{op}: axis must be an int or a tuple of ints, got None")
+    for a in (given,) if isinstance(given, int) else given:
         if not -x.ndim <= a < x.ndim:
             raise ValueError(
                 f"{op}: axis {axis} is out of range for an input of shape {x.shape}; "

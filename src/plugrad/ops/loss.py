@@ -168,6 +168,7 @@ class SigmoidCrossEntropy(
             raise ValueError(
                 f"sigmoid_cross_entropy: x of shape {x.shape} and t of shape {t.shape} differ"
             )
+        _check_probabilities("sigmoid_cross_entropy", "targets t", t)
         xp = get_array_module(x)
         # softplus(x) = max(x, 0) + log(1 + exp(-|x|)), stable for any x.
         softplus = xp.maximum(x, 0) + xp.log1p(xp.exp(-xp.abs(x)))
@@ -189,12 +190,31 @@ def sigmoid_cross_entropy(x: Operand, t: Operand) -> Variable:
     As in DeZero, t is reshaped to x's shape when their numbers of dimensions differ.
     """
     x_data, t_data = _data(x), _data(t)
-    t = _as_targets(t, x_data, t_data)
+    t = _as_targets("sigmoid_cross_entropy", t, x_data, t_data)
     return resolve(SigmoidCrossEntropy)()(x, t)
 
 
-def _as_targets(t: Operand, x_data: Array, t_data: Array) -> Operand:
+def _check_probabilities(op: str, what: str, values: Array) -> None:
+    """Targets and probabilities lie in [0, 1]; outside it a loss is finite but meaningless."""
+    if values.size == 0:
+        return
+    low, high = values.min(), values.max()
+    if not (low >= 0.0 and high <= 1.0):  # NaN fails both
+        raise ValueError(
+            f"{op}: {what} must lie in [0, 1] (0/1 labels, or soft targets between), got "
+            f"values from {low} to {high}"
+        )
+
+
+def _as_targets(op: str, t: Operand, x_data: Array, t_data: Array) -> Operand:
     """DeZero reshapes t to x's shape when their ndims differ; labels take x's float dtype."""
+    if t_data.dtype.kind not in "fiub":
+        raise TypeError(f"{op}: targets t must be numbers, got dtype {t_data.dtype}")
+    if t_data.size != x_data.size:
+        raise ValueError(
+            f"{op}: x of shape {x_data.shape} needs {x_data.size} targets t (one per "
+            f"value), got t of shape {t_data.shape}"
+        )
     if isinstance(t, Variable):
         return t.reshape(x_data.shape) if t.ndim != x_data.ndim else t
     target = t_data.reshape(x_data.shape) if t_data.ndim != x_data.ndim else t_data
@@ -222,6 +242,9 @@ class BinaryCrossEntropy(
     __slots__ = ()
 
     def forward(self, p: Array, t: Array) -> Array:
+        # p is clipped below, so p = 1.5 (a score, not a probability) would pass unnoticed.
+        _check_probabilities("binary_cross_entropy", "probabilities p", p)
+        _check_probabilities("binary_cross_entropy", "targets t", t)
         xp = get_array_module(p)
         q = xp.clip(p, _P_MIN, _P_MAX)
         total = (t * xp.log(q) + (1.0 - t) * xp.log(1.0 - q)).sum()
@@ -248,7 +271,7 @@ def binary_cross_entropy(p: Operand, t: Operand) -> Variable:
     (and no gradient where p was clipped).
     """
     p = as_variable(p)
-    t_target = _as_targets(t, p.data, _data(t))
+    t_target = _as_targets("binary_cross_entropy", t, p.data, _data(t))
     if np.shape(_data(t_target)) != p.shape:
         raise ValueError(
             f"binary_cross_entropy: p of shape {p.shape} and t of shape {np.shape(_data(t))} "
@@ -260,7 +283,9 @@ def binary_cross_entropy(p: Operand, t: Operand) -> Variable:
 def binary_cross_entropy_simple(p: Operand, t: Operand) -> Variable:
     """binary_cross_entropy composed from basic ops (DeZero's own composition)."""
     p = as_variable(p)
-    t_target = _as_targets(t, p.data, _data(t))
+    t_target = _as_targets("binary_cross_entropy_simple", t, p.data, _data(t))
+    _check_probabilities("binary_cross_entropy_simple", "probabilities p", p.data)
+    _check_probabilities("binary_cross_entropy_simple", "targets t", _data(t_target))
     p_clipped = clip(p, _P_MIN, _P_MAX)
     t_log_p = t_target * log(p_clipped) + (1.0 - t_target) * log(1.0 - p_clipped)
     return sum_(t_log_p) * (-1.0 / _batch_size(p.shape))
@@ -317,7 +342,8 @@ def _binary_ce_reference(p: Array, t: Array) -> Array:
 def _binary_ce_samples(rng: np.random.Generator) -> list[Sample]:
     return [
         Sample(
-            (_samples.uniform(rng, s, 0.05, 0.95), _samples.uniform(rng, s, 0.0, 1.0)),
+            # Targets away from 0 and 1: the gradient check moves them a little either way.
+            (_samples.uniform(rng, s, 0.05, 0.95), _samples.uniform(rng, s, 0.05, 0.95)),
             reference=_binary_ce_reference,
             label=f"{s}",
         )
@@ -333,7 +359,8 @@ def _sigmoid_ce_reference(x: Array, t: Array) -> Array:
 def _sigmoid_ce_samples(rng: np.random.Generator) -> list[Sample]:
     return [
         Sample(
-            (_samples.uniform(rng, s, -3.0, 3.0), _samples.uniform(rng, s, 0.0, 1.0)),
+            # Targets away from 0 and 1: the gradient check moves them a little either way.
+            (_samples.uniform(rng, s, -3.0, 3.0), _samples.uniform(rng, s, 0.05, 0.95)),
             reference=_sigmoid_ce_reference,
             label=f"{s}",
         )

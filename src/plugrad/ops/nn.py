@@ -16,6 +16,7 @@ from plugrad.core.function import Function
 from plugrad.core.spec import Sample
 from plugrad.core.variable import Variable, as_variable
 from plugrad.ops import _samples
+from plugrad.ops._checks import real_number
 from plugrad.registry import resolve
 from plugrad.typing import Array, Operand, Shape, V
 
@@ -47,7 +48,8 @@ def dropout(x: Operand, dropout_ratio: float = 0.5) -> Variable:
     1 / (1 - dropout_ratio); in test mode, x unchanged.  Draws from ``numpy.random`` (as DeZero),
     so ``numpy.random.seed`` makes it repeatable.
     """
-    if not 0.0 <= dropout_ratio < 1.0:
+    ratio = real_number("dropout", "dropout_ratio", dropout_ratio)
+    if not 0.0 <= ratio < 1.0:
         raise ValueError(f"dropout: dropout_ratio must lie in [0, 1), got {dropout_ratio}")
     x = as_variable(x)
     if not is_train():
@@ -90,11 +92,15 @@ class BatchNorm(
 
     __slots__ = ("avg_mean", "avg_var", "decay", "eps", "inv_std", "shift", "train", "xhat")
 
+    decay: float
+    eps: float
+
     def __init__(self, mean: Array, var: Array, decay: float = 0.9, eps: float = 2e-5) -> None:
+        self.decay, self.eps = check_batch_norm_settings(decay, eps)
+        _check_running("mean", mean)
+        _check_running("var", var)
         self.avg_mean: Array = mean
         self.avg_var: Array = var
-        self.decay: float = float(decay)
-        self.eps: float = float(eps)
 
     def forward(self, x: Array, gamma: Array, beta: Array) -> Array:
         axes, param_shape = _layout(x.shape)
@@ -126,6 +132,11 @@ class BatchNorm(
     ) -> Array:
         """y = (x - mean) * (gamma / std) + beta with the running statistics: one x-sized
         buffer, three passes, nothing x-sized kept (backward rebuilds xhat from x if asked)."""
+        if not (self.avg_var >= 0).all():  # its square root would be NaN: say so instead
+            raise ValueError(
+                "batch_norm: the running variance var holds negative or NaN values "
+                f"(smallest {self.avg_var.min()}); it must be >= 0, as training keeps it"
+            )
         xp = get_array_module(x)
         self.shift = self.avg_mean.reshape(param_shape).astype(x.dtype)
         self.inv_std = 1.0 / xp.sqrt(self.avg_var.reshape(param_shape).astype(x.dtype) + self.eps)
@@ -188,6 +199,33 @@ class BatchNorm(
             gx = scale * gy
         channels = (x.shape[1],)
         return gx, ggamma.reshape(channels), gbeta.reshape(channels)
+
+
+def check_batch_norm_settings(decay: object, eps: object) -> tuple[float, float]:
+    """``decay`` in [0, 1] and ``eps`` >= 0, as floats (a decay above 1 would drive the running
+    variance negative, a negative eps could make it so)."""
+    decay_value = real_number("batch_norm", "decay", decay)
+    if not 0.0 <= decay_value <= 1.0:
+        raise ValueError(f"batch_norm: decay must lie in [0, 1], got {decay!r}")
+    eps_value = real_number("batch_norm", "eps", eps)
+    if not 0.0 <= eps_value < np.inf:
+        raise ValueError(f"batch_norm: eps must be a finite number >= 0, got {eps!r}")
+    return decay_value, eps_value
+
+
+def _check_running(name: str, value: object) -> None:
+    """The running statistics are updated in place: writable floating-point arrays."""
+    if not isinstance(value, np.ndarray) or value.dtype.kind != "f":
+        kind = value.dtype if isinstance(value, np.ndarray) else type(value).__name__
+        raise TypeError(
+            f"batch_norm: {name} (a running statistic, updated in place) must be a "
+            f"floating-point ndarray, got {kind}"
+        )
+    if not value.flags.writeable:
+        raise ValueError(
+            f"batch_norm: {name} is read-only, but training updates it in place; pass an "
+            f"array of its own ({name}.copy())"
+        )
 
 
 def batch_norm(

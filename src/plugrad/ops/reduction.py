@@ -11,7 +11,7 @@ from plugrad.core.function import Function
 from plugrad.core.spec import Sample
 from plugrad.core.variable import Variable, as_variable, data_of
 from plugrad.ops import _samples
-from plugrad.ops._checks import axis_argument
+from plugrad.ops._checks import axis_argument, flag_argument
 from plugrad.ops.elementwise import Exp
 from plugrad.ops.shape import BroadcastTo
 from plugrad.registry import resolve
@@ -26,13 +26,13 @@ class Sum(Function[Array], name="sum", samples=lambda rng: _sum_samples(rng)):
 
     def __init__(self, axis: Axes | None = None, keepdims: bool = False) -> None:
         self.axis: int | tuple[int, ...] | None = axis_argument("sum", axis)
-        self.keepdims: bool = keepdims
+        self.keepdims: bool = flag_argument("sum", "keepdims", keepdims)
 
     def forward(self, x: Array) -> Array:
         try:
             y: Array = x.sum(axis=self.axis, keepdims=self.keepdims)
-        except np.exceptions.AxisError:
-            raise ValueError(f"sum: axis {self.axis} is out of range for shape {x.shape}") from None
+        except ValueError as error:  # NumPy's AxisError is one, and so is a repeated axis
+            raise _axis_error("sum", self.axis, x, error) from None
         return y
 
     def vjp(self, x: V, gy: V) -> V:
@@ -64,7 +64,7 @@ class _Extremum(Function[Array]):
 
     def __init__(self, axis: Axes | None = None, keepdims: bool = False) -> None:
         self.axis: int | tuple[int, ...] | None = axis_argument(type(self).__name__.lower(), axis)
-        self.keepdims: bool = keepdims
+        self.keepdims: bool = flag_argument(type(self).__name__.lower(), "keepdims", keepdims)
 
     def _reduce(self, x: Array) -> Array:
         raise NotImplementedError
@@ -74,10 +74,8 @@ class _Extremum(Function[Array]):
             raise ValueError(f"{self._name}: the input of shape {x.shape} is empty")
         try:
             return self._reduce(x)
-        except np.exceptions.AxisError:
-            raise ValueError(
-                f"{self._name}: axis {self.axis} is out of range for shape {x.shape}"
-            ) from None
+        except ValueError as error:  # NumPy's AxisError is one, and so is a repeated axis
+            raise _axis_error(self._name, self.axis, x, error) from None
 
     def vjp(self, x: V, y: V, gy: V) -> V:
         # The gradient goes to every entry equal to the result (ties share it, as in DeZero).
@@ -128,15 +126,13 @@ class LogSumExp(Function[Array], name="logsumexp", samples=lambda rng: _logsumex
 
     def __init__(self, axis: Axes | None = 1, keepdims: bool = True) -> None:
         self.axis: int | tuple[int, ...] | None = axis_argument("logsumexp", axis)
-        self.keepdims: bool = keepdims
+        self.keepdims: bool = flag_argument("logsumexp", "keepdims", keepdims)
 
     def forward(self, x: Array) -> Array:
         try:
             y = logsumexp_array(x, self.axis)
-        except np.exceptions.AxisError:
-            raise ValueError(
-                f"logsumexp: axis {self.axis} is out of range for shape {x.shape}"
-            ) from None
+        except ValueError as error:  # NumPy's AxisError is one, and so is a repeated axis
+            raise _axis_error("logsumexp", self.axis, x, error) from None
         if not self.keepdims:
             y = y.reshape(np.sum(x, axis=self.axis).shape)
         return y
@@ -150,6 +146,13 @@ class LogSumExp(Function[Array], name="logsumexp", samples=lambda rng: _logsumex
 def logsumexp(x: Operand, axis: Axes | None = 1, keepdims: bool = True) -> Variable:
     """log(sum(exp(x), axis)) without overflow; keeps the reduced axis, as DeZero's does."""
     return resolve(LogSumExp)(axis, keepdims)(x)
+
+
+def _axis_error(op: str, axis: int | Shape | None, x: Array, error: ValueError) -> ValueError:
+    return ValueError(
+        f"{op}: axis {axis} does not fit an input of shape {x.shape} ({error}); axes lie in "
+        f"[-{x.ndim}, {x.ndim}) and each appears once"
+    )
 
 
 def _sum_samples(rng: np.random.Generator) -> list[Sample]:

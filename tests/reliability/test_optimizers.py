@@ -26,8 +26,6 @@ from plugrad.optimizers import (
 )
 from tests.reliability._table import bad, good, run_bad, run_good, untyped
 
-pytestmark = pytest.mark.skip(reason="needs the lead's diffs in src/plugrad/optimizers.py")
-
 NAN = float("nan")
 INF = float("inf")
 

@@ -15,9 +15,6 @@ from plugrad.dataloaders import DataLoader, SeqDataLoader
 from plugrad.datasets import SinCurve, Spiral
 from tests.reliability._table import bad, good, run_bad, run_good, untyped
 
-_FILES = "src/plugrad/dataloaders.py and src/plugrad/transforms.py"
-pytestmark = pytest.mark.skip(reason=f"needs the lead's diffs in {_FILES}")
-
 DATA_BAD = [
     bad(
         "sequence rows past the data",
