@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import ClassVar
 
 import numpy as np
@@ -15,7 +16,7 @@ from plugrad.ops._checks import axis_argument, flag_argument
 from plugrad.ops.elementwise import Exp
 from plugrad.ops.shape import BroadcastTo
 from plugrad.registry import resolve
-from plugrad.typing import Array, Axes, Operand, Shape, V
+from plugrad.typing import AnyFunction, Array, Axes, Operand, Shape, V
 
 
 class Sum(Function[Array], name="sum", samples=lambda rng: _sum_samples(rng)):
@@ -155,18 +156,26 @@ def _axis_error(op: str, axis: int | Shape | None, x: Array, error: ValueError) 
     )
 
 
-def _sum_samples(rng: np.random.Generator) -> list[Sample]:
-    x = _samples.uniform(rng, (2, 3, 4), -2.0, 2.0)
-    settings: list[tuple[int | Shape | None, bool]] = [
-        (None, False),
-        (1, False),
-        ((0, 2), True),
-        (-1, True),
-    ]
+# The axis and keepdims settings every reduction's samples cover.
+_AXIS_SETTINGS: list[tuple[int | Shape | None, bool]] = [
+    (None, False),
+    (1, False),
+    ((0, 2), True),
+    (-1, True),
+]
+
+
+def _reduction_samples(
+    make: Callable[[int | Shape | None, bool], AnyFunction], x: Array
+) -> list[Sample]:
     return [
-        Sample((x,), make=lambda a=axis, k=keep: Sum(a, k), label=f"axis={axis} keepdims={keep}")  # type: ignore[misc]
-        for axis, keep in settings
+        Sample((x,), make=lambda a=axis, k=keep: make(a, k), label=f"axis={axis} keepdims={keep}")  # type: ignore[misc]
+        for axis, keep in _AXIS_SETTINGS
     ]
+
+
+def _sum_samples(rng: np.random.Generator) -> list[Sample]:
+    return _reduction_samples(Sum, _samples.uniform(rng, (2, 3, 4), -2.0, 2.0))
 
 
 def _distinct(rng: np.random.Generator, shape: Shape) -> Array:
@@ -177,17 +186,7 @@ def _distinct(rng: np.random.Generator, shape: Shape) -> Array:
 
 
 def _extremum_samples(cls: type[Max] | type[Min], rng: np.random.Generator) -> list[Sample]:
-    x = _distinct(rng, (2, 3, 4))
-    settings: list[tuple[int | Shape | None, bool]] = [
-        (None, False),
-        (1, False),
-        ((0, 2), True),
-        (-1, True),
-    ]
-    return [
-        Sample((x,), make=lambda a=axis, k=keep: cls(a, k), label=f"axis={axis} keepdims={keep}")  # type: ignore[misc]
-        for axis, keep in settings
-    ]
+    return _reduction_samples(cls, _distinct(rng, (2, 3, 4)))
 
 
 def _logsumexp_samples(rng: np.random.Generator) -> list[Sample]:
