@@ -154,7 +154,7 @@ def peak_bytes(step: Step, args: Grads) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--repeat", type=int, default=20)
     args = parser.parse_args(argv)
 

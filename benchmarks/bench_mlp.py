@@ -22,7 +22,7 @@ from collections.abc import Callable
 import numpy as np
 
 import plugrad.functions as F  # DeZero's convention
-from plugrad import optimizers
+from plugrad import Variable, optimizers
 from plugrad.datasets import get_spiral
 from plugrad.models import MLP
 from plugrad.typing import Array
@@ -151,6 +151,7 @@ def bench_memory(steps: int) -> None:
     optimizer = optimizers.SGD(0.5).setup(model)
     marks = {0: "start", steps // 2: "middle", steps: "end"}
     readings: dict[str, float] = {}
+    loss: Variable | None = None
     start = time.perf_counter()
     for i in range(steps + 1):
         if i in marks:
@@ -163,6 +164,8 @@ def bench_memory(steps: int) -> None:
         loss.backward()
         optimizer.update()
     elapsed = time.perf_counter() - start
+    if loss is None:
+        raise SystemExit("--memory-steps must be at least 1")
     print("  ".join(f"{name} {value:.1f} MiB" for name, value in readings.items()))
     print(
         f"growth {readings['end'] - readings['start']:+.2f} MiB; "
@@ -171,7 +174,7 @@ def bench_memory(steps: int) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--repeat", type=int, default=30)
     parser.add_argument("--memory-steps", type=int, default=10_000)
     parser.add_argument("--quick", action="store_true", help="5 rounds, 1,000 steps (a smoke run)")

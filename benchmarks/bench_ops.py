@@ -29,9 +29,11 @@ for _name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 import argparse  # noqa: E402
 import contextlib  # noqa: E402
 import importlib  # noqa: E402
+import operator  # noqa: E402
 import statistics  # noqa: E402
 import time  # noqa: E402
-from collections.abc import Callable, Iterator, Sequence  # noqa: E402
+from collections.abc import Callable, Generator, Sequence  # noqa: E402
+from functools import partial  # noqa: E402
 from typing import Any, NamedTuple  # noqa: E402
 
 import numpy as np  # noqa: E402
@@ -404,7 +406,11 @@ def _bn_plugrad(x: Any, gamma: Any, beta: Any) -> Any:
 
 def _bn_dezero(dz: Any) -> Callable[..., Any]:
     c = MAP[1]
-    return lambda x, g, b: dz.functions.batch_nrom(x, g, b, np.zeros(c, F32), np.ones(c, F32))
+
+    def batch_norm(x: Any, gamma: Any, beta: Any) -> Any:
+        return dz.functions.batch_nrom(x, gamma, beta, np.zeros(c, F32), np.ones(c, F32))
+
+    return batch_norm
 
 
 def _matmul_inputs(rng: np.random.Generator) -> Arrays:
@@ -442,8 +448,17 @@ def _deconv_inputs(rng: np.random.Generator) -> Arrays:
     )
 
 
-def _dz(name: str) -> Callable[[Any], Callable[..., Any]]:
-    return lambda dz: getattr(dz.functions, name)
+# The table holds named functions and partials, no lambdas: pyright infers no parameter types
+# for a lambda passed to a NamedTuple's constructor.  The DeZero column takes the dezero module.
+
+
+def _dz(name: str, **kwargs: Any) -> Callable[[Any], Callable[..., Any]]:
+    return lambda dz: partial(getattr(dz.functions, name), **kwargs)
+
+
+def _dz_same(op: Callable[..., Any]) -> Callable[[Any], Callable[..., Any]]:
+    """An op written with operators, the same on DeZero's Variables."""
+    return lambda dz: op
 
 
 def _dz_conv(name: str, **kwargs: Any) -> Callable[[Any], Callable[..., Any]]:
@@ -454,11 +469,19 @@ def _seeded_dropout(x: Any) -> Any:
     return F.dropout(x, 0.5)
 
 
+def _every_other_row(x: Any) -> Any:  # on plugrad's Variables and DeZero's alike
+    return x[::2]
+
+
+def _some_rows(x: Any) -> Any:
+    return x[_ROWS]
+
+
 CASES: list[Case] = [
-    Case("elementwise", "add", "2 x (1024, 1024)", _pair(*ACT), lambda a, b: a + b, np_add,
-         lambda dz: lambda a, b: a + b, (0, 1)),
-    Case("elementwise", "mul", "2 x (1024, 1024)", _pair(*ACT), lambda a, b: a * b, np_mul,
-         lambda dz: lambda a, b: a * b, (0, 1)),
+    Case("elementwise", "add", "2 x (1024, 1024)", _pair(*ACT), operator.add, np_add,
+         _dz_same(operator.add), (0, 1)),
+    Case("elementwise", "mul", "2 x (1024, 1024)", _pair(*ACT), operator.mul, np_mul,
+         _dz_same(operator.mul), (0, 1)),
     Case("elementwise", "exp", "(1024, 1024)", _normal(*ACT), F.exp, np_exp, _dz("exp")),
     Case("elementwise", "tanh", "(1024, 1024)", _normal(*ACT), F.tanh, np_tanh, _dz("tanh")),
     Case("activation", "sigmoid", "(1024, 1024)", _normal(*ACT), F.sigmoid, np_sigmoid,
@@ -485,43 +508,44 @@ CASES: list[Case] = [
     Case("nn", "dropout", "(1024, 1024)", _normal(*ACT), _seeded_dropout, np_dropout,
          _dz("dropout")),
     Case("reduction", "sum", "(1024, 1024)", _normal(*ACT), F.sum, np_sum, _dz("sum")),
-    Case("reduction", "sum axis=1", "(1024, 1024)", _normal(*ACT), lambda a: F.sum(a, axis=1),
-         np_sum_axis, lambda dz: lambda a: dz.functions.sum(a, axis=1)),
-    Case("reduction", "mean axis=1", "(1024, 1024)", _normal(*ACT), lambda a: F.mean(a, axis=1),
+    Case("reduction", "sum axis=1", "(1024, 1024)", _normal(*ACT), partial(F.sum, axis=1),
+         np_sum_axis, _dz("sum", axis=1)),
+    Case("reduction", "mean axis=1", "(1024, 1024)", _normal(*ACT), partial(F.mean, axis=1),
          np_mean_axis, None),
-    Case("reduction", "max axis=1", "(1024, 1024)", _normal(*ACT), lambda a: F.max(a, axis=1),
-         np_max_axis, lambda dz: lambda a: dz.functions.max(a, axis=1)),
+    Case("reduction", "max axis=1", "(1024, 1024)", _normal(*ACT), partial(F.max, axis=1),
+         np_max_axis, _dz("max", axis=1)),
     Case("reduction", "logsumexp axis=1", "(1024, 1024)", _normal(*ACT),
-         lambda a: F.logsumexp(a, axis=1), np_logsumexp, None),
-    Case("shape", "reshape", "(1024, 1024)", _normal(*ACT), lambda a: F.reshape(a, (-1, 64)),
-         np_reshape, lambda dz: lambda a: dz.functions.reshape(a, (-1, 64))),
+         partial(F.logsumexp, axis=1), np_logsumexp, None),
+    Case("shape", "reshape", "(1024, 1024)", _normal(*ACT), partial(F.reshape, shape=(-1, 64)),
+         np_reshape, _dz("reshape", shape=(-1, 64))),
     Case("shape", "transpose", "(32, 64, 32, 32)", _normal(*MAP),
-         lambda a: F.transpose(a, (0, 2, 3, 1)), np_transpose,
-         lambda dz: lambda a: dz.functions.transpose(a, (0, 2, 3, 1))),
+         partial(F.transpose, axes=(0, 2, 3, 1)), np_transpose,
+         _dz("transpose", axes=(0, 2, 3, 1))),
     Case("shape", "broadcast_to", "(1, 1024) -> (1024, 1024)", _normal(1, 1024),
-         lambda a: F.broadcast_to(a, ACT), np_broadcast,
-         lambda dz: lambda a: dz.functions.broadcast_to(a, ACT)),
-    Case("indexing", "get_item x[::2]", "(1024, 1024)", _normal(*ACT), lambda a: a[::2],
-         np_get_item_slice, lambda dz: lambda a: a[::2]),
+         partial(F.broadcast_to, shape=ACT), np_broadcast,
+         _dz("broadcast_to", shape=ACT)),
+    Case("indexing", "get_item x[::2]", "(1024, 1024)", _normal(*ACT), _every_other_row,
+         np_get_item_slice, _dz_same(_every_other_row)),
     Case("indexing", "get_item x[rows]", "(1024, 1024), 512 rows", _normal(*ACT),
-         lambda a: a[_ROWS], np_get_item_index, lambda dz: lambda a: a[_ROWS]),
+         _some_rows, np_get_item_index, _dz_same(_some_rows)),
     Case("linalg", "matmul", "(512, 1024) @ (1024, 1024)", _matmul_inputs, F.matmul, np_matmul,
          _dz("matmul"), (0, 1)),
     Case("linalg", "linear", "(512, 1024) @ (1024, 1024) + b", _linear_inputs, F.linear,
          np_linear, _dz("linear"), (0, 1, 2)),
     Case("conv", "conv2d", "(32, 3, 32, 32) * (64, 3, 3, 3), pad 1", _conv_inputs,
-         lambda x, w, b: conv2d(x, w, b, 1, 1), np_conv, _dz_conv("conv2d", stride=1, pad=1),
+         partial(conv2d, stride=1, pad=1), np_conv, _dz_conv("conv2d", stride=1, pad=1),
          (0, 1, 2)),
     Case("conv", "conv2d", "(16, 64, 14, 14) * (64, 64, 3, 3), pad 1", _conv_deep_inputs,
-         lambda x, w, b: conv2d(x, w, b, 1, 1), np_conv, _dz_conv("conv2d", stride=1, pad=1),
+         partial(conv2d, stride=1, pad=1), np_conv, _dz_conv("conv2d", stride=1, pad=1),
          (0, 1, 2)),
     Case("conv", "deconv2d", "(128, 128, 7, 7) * (128, 64, 4, 4), stride 2, pad 1",
-         _deconv_inputs, lambda x, w, b: deconv2d(x, w, b, 2, 1), np_deconv,
+         _deconv_inputs, partial(deconv2d, stride=2, pad=1), np_deconv,
          _dz_conv("deconv2d", stride=2, pad=1), (0, 1, 2)),
     Case("pooling", "pooling 2x2", "(32, 64, 32, 32)", _normal(*MAP),
-         lambda a: pooling(a, 2, 2), np_pooling, _dz_conv("pooling", kernel_size=2, stride=2)),
+         partial(pooling, kernel_size=2, stride=2), np_pooling,
+         _dz_conv("pooling", kernel_size=2, stride=2)),
     Case("pooling", "average_pooling 2x2", "(32, 64, 32, 32)", _normal(*MAP),
-         lambda a: average_pooling(a, 2, 2), np_average_pooling,
+         partial(average_pooling, kernel_size=2, stride=2), np_average_pooling,
          _dz_conv("average_pooling", kernel_size=2, stride=2)),
 ]  # fmt: skip
 
@@ -624,7 +648,7 @@ def _interleaved(
 
 
 @contextlib.contextmanager
-def _inference() -> Iterator[None]:
+def _inference() -> Generator[None, None, None]:
     with no_grad(), test_mode():
         yield
 
@@ -684,7 +708,7 @@ def _ratio_cell(ratios: list[float]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--repeat", type=int, default=9, help="rounds per case and pass")
     parser.add_argument("--passes", type=int, default=3, help="passes over the whole table")
     parser.add_argument("--only", default="", help="comma-separated op names (substrings)")

@@ -132,7 +132,7 @@ def first_call_times(runs: int, *, autoload: bool) -> tuple[float, float]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--quick", action="store_true", help="fewer repeats (a smoke run)")
     args = parser.parse_args()
     calls, rounds, runs = (2_000, 5, 5) if args.quick else (20_000, 31, 15)

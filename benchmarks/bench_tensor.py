@@ -74,7 +74,7 @@ def numpy_chain(data: Array, n_ops: int, keep_all: bool = False) -> Array:
 
 
 def median_seconds(fn: Callable[[], object], repeat: int) -> float:
-    times = []
+    times: list[float] = []
     for _ in range(repeat):
         start = time.perf_counter()
         fn()
@@ -83,7 +83,7 @@ def median_seconds(fn: Callable[[], object], repeat: int) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--size", type=int, default=1_000_000)
     parser.add_argument("--ops", type=int, default=50)
     parser.add_argument("--repeat", type=int, default=15)
@@ -92,7 +92,8 @@ def main() -> None:
     if args.quick:
         args.repeat = 5
 
-    data = np.random.default_rng(0).uniform(0.0, 1.0, size=args.size)
+    size: int = args.size
+    data = np.random.default_rng(0).uniform(0.0, 1.0, size=size)
     np.testing.assert_allclose(plugrad_chain(data, args.ops), numpy_chain(data, args.ops))
 
     runs: dict[str, Callable[[], object]] = {

@@ -73,7 +73,7 @@ def train(model: BetterRNN, epochs: int, batch_size: int, bptt_length: int) -> f
 
 def predict(model: BetterRNN, xs: Array) -> Array:
     model.reset_state()
-    predictions = []
+    predictions: list[float] = []
     with plugrad.no_grad():
         for x in xs:
             y = model(np.array(x, dtype=np.float64).reshape(1, 1))
@@ -92,19 +92,20 @@ def save_plot(xs: Array, predictions: Array, path: str) -> None:
         return
     fig, ax = plt.subplots(figsize=(8, 4))
     steps = np.arange(len(xs))
-    ax.plot(steps, xs, label="y = cos(x)")
-    ax.plot(steps, predictions, label="LSTM one-step prediction", linestyle="--")
-    ax.set_xlabel("step")
-    ax.set_ylabel("y")
-    ax.legend()
+    ax.plot(steps, xs, label="y = cos(x)")  # pyright: ignore[reportUnknownMemberType]  # matplotlib: untyped **kwargs
+    ax.plot(  # pyright: ignore[reportUnknownMemberType]  # matplotlib: untyped **kwargs
+        steps, predictions, label="LSTM one-step prediction", linestyle="--"
+    )
+    ax.set(xlabel="step", ylabel="y")
+    ax.legend()  # pyright: ignore[reportUnknownMemberType]  # matplotlib: untyped **kwargs
     fig.tight_layout()
-    fig.savefig(path)
+    fig.savefig(path)  # pyright: ignore[reportUnknownMemberType]  # matplotlib: untyped **kwargs
     plt.close(fig)
     print(f"saved {path}")
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--epochs", type=int, default=100)
     parser.add_argument("--batch-size", type=int, default=30)
     parser.add_argument("--hidden", type=int, default=100)

@@ -29,7 +29,7 @@ from plugrad.models import MLP
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--root", default=None, help=f"folder of the IDX files ({data_dir()})")
     parser.add_argument("--download", action="store_true", help="download missing files")
     parser.add_argument("--epochs", type=int, default=5)

@@ -18,6 +18,7 @@ Both print their progress and check the minimum they found against the known one
 from __future__ import annotations
 
 import argparse
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -27,7 +28,7 @@ from plugrad import Variable
 from plugrad.func import hessian, hvp, value_and_grad
 from plugrad.typing import Operand
 
-Vector = NDArray[np.float64]
+Vector = NDArray[np.floating[Any]]
 
 
 def rosenbrock(x: Operand) -> Variable:
@@ -117,7 +118,7 @@ def truncated_newton(
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument("--dims", type=int, default=1000, help="dimensions for Newton-CG")
     args = parser.parse_args(argv)
 

@@ -31,7 +31,7 @@ from plugrad.utils import get_dot_graph, plot_dot_graph
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--epochs", type=int, default=300)
     parser.add_argument("--batch-size", type=int, default=30)
     parser.add_argument("--hidden", type=int, default=10, help="hidden layer width")
@@ -93,17 +93,17 @@ def save_plots(model: MLP, losses: list[float], out_dir: str) -> list[str]:
 
     loss_path = os.path.join(out_dir, "spiral_loss.png")
     fig, ax = plt.subplots(figsize=(5, 3.5))
-    ax.plot(range(1, len(losses) + 1), losses)
+    ax.plot(range(1, len(losses) + 1), losses)  # pyright: ignore[reportUnknownMemberType]  # matplotlib: untyped **kwargs
     ax.set(xlabel="epoch", ylabel="loss", title="Spiral: training loss")
     fig.tight_layout()
-    fig.savefig(loss_path, dpi=100)
+    fig.savefig(loss_path, dpi=100)  # pyright: ignore[reportUnknownMemberType]  # matplotlib: untyped **kwargs
     plt.close(fig)
 
     boundary_path = os.path.join(out_dir, "spiral_boundary.png")
     fig, ax = plt.subplots(figsize=(5, 5))
     _draw_boundary(ax, model)
     fig.tight_layout()
-    fig.savefig(boundary_path, dpi=100)
+    fig.savefig(boundary_path, dpi=100)  # pyright: ignore[reportUnknownMemberType]  # matplotlib: untyped **kwargs
     plt.close(fig)
     return [loss_path, boundary_path]
 

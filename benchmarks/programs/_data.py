@@ -38,6 +38,6 @@ def images(count: int, train: bool = True) -> tuple[np.ndarray, np.ndarray]:
     shifts = rng.integers(-2, 3, size=(count, 2))
     noise = rng.uniform(0.0, 0.3, size=(count, SIDE, SIDE))
     for i, (label, (dr, dc)) in enumerate(zip(labels, shifts, strict=True)):
-        shifted = np.roll(templates[label], (dr, dc), axis=(0, 1))
+        shifted = np.roll(templates[int(label)], (dr, dc), axis=(0, 1))
         data[i, 0] = np.clip((shifted * 0.8 + noise[i]) * 255.0, 0.0, 255.0).astype(np.uint8)
     return data, labels

@@ -79,7 +79,7 @@ def build() -> tuple[Sequential, Sequential]:
 
 
 def init_weight(
-    dis: Sequential, gen: Sequential, hidden_size: int, dtype: type | None = None
+    dis: Sequential, gen: Sequential, hidden_size: int, dtype: type[np.floating[Any]] | None = None
 ) -> None:
     """The book's: a dummy batch creates the weights, then each is redrawn as 0.02 * randn.
 
@@ -99,7 +99,7 @@ def init_weight(
             layer.W.data = weight if dtype is None else weight.astype(dtype)  # type: ignore[union-attr]
 
 
-def run(settings: Settings, dtype: type | None = None) -> dict[str, float]:
+def run(settings: Settings, dtype: type[np.floating[Any]] | None = None) -> dict[str, float]:
     np.random.seed(0)  # not in the book: the same weights and draws on every framework
     gen, dis = build()
     init_weight(dis, gen, HIDDEN_SIZE, dtype)

@@ -45,6 +45,7 @@ def run(settings: Settings) -> dict[str, float]:
     optimizer = plugrad.optimizers.Adam().setup(model)
     optimizer.add_hook(plugrad.optimizers.WeightDecay(1e-4))
 
+    train_loss = train_acc = test_loss = test_acc = float("nan")  # the last epoch's
     for _epoch in range(settings.epochs):
         sum_loss, sum_acc = 0.0, 0.0
         for x, t in train_loader:
@@ -66,11 +67,12 @@ def run(settings: Settings) -> dict[str, float]:
                 acc = F.accuracy(y, t)
                 sum_loss += float(loss.data) * len(t)
                 sum_acc += float(acc.data) * len(t)
+        test_loss, test_acc = sum_loss / len(test_set), sum_acc / len(test_set)
     return {
         "train_loss": train_loss,
         "train_accuracy": train_acc,
-        "test_loss": sum_loss / len(test_set),
-        "test_accuracy": sum_acc / len(test_set),
+        "test_loss": test_loss,
+        "test_accuracy": test_acc,
     }
 
 
@@ -91,6 +93,7 @@ def run_torch(settings: Settings, torch: Any) -> dict[str, float]:
     loss_fn = nn.CrossEntropyLoss()
     xt, tt = torch.from_numpy(train_x), torch.from_numpy(train_t)
     rng = np.random.default_rng(0)
+    train_loss = train_acc = test_loss = test_acc = float("nan")  # the last epoch's
     for _epoch in range(settings.epochs):
         sum_loss, sum_acc = 0.0, 0.0
         order = torch.from_numpy(rng.permutation(len(train_x)))
@@ -113,11 +116,12 @@ def run_torch(settings: Settings, torch: Any) -> dict[str, float]:
                 y = model(xb)
                 sum_loss += float(loss_fn(y, tb).item()) * len(tb)
                 sum_acc += float((y.argmax(dim=1) == tb).float().mean().item()) * len(tb)
+        test_loss, test_acc = sum_loss / len(test_x), sum_acc / len(test_x)
     return {
         "train_loss": train_loss,
         "train_accuracy": train_acc,
-        "test_loss": sum_loss / len(test_x),
-        "test_accuracy": sum_acc / len(test_x),
+        "test_loss": test_loss,
+        "test_accuracy": test_acc,
     }
 
 

@@ -87,7 +87,7 @@ def _spawn(framework: str, program: str, size: str) -> dict[str, Any]:
 
 
 def _frameworks_here(wanted: list[str]) -> list[str]:
-    present = []
+    present: list[str] = []
     for framework in wanted:
         if framework == "plugrad" or _frameworks.available(framework):
             present.append(framework)
@@ -105,7 +105,7 @@ def _cell(times: list[float]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--size", choices=("quick", "default", "book"), default="default")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--programs", default=",".join(PROGRAMS))

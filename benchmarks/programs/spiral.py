@@ -72,7 +72,7 @@ def run(settings: Settings) -> dict[str, float]:
     with plugrad.test_mode():
         train_cls = np.argmax(model(x).data, axis=1)
     return {
-        "loss": float(loss.data),
+        "loss": float(loss.data),  # pyright: ignore[reportPossiblyUnboundVariable]  # every size trains
         "train_accuracy": float((train_cls == t).mean()),
         "grid_points": float(len(grid)),
         "grid_class0": float((predict_cls == 0).mean()),
@@ -111,7 +111,7 @@ def run_torch(settings: Settings, torch: Any) -> dict[str, float]:
         predict_cls = model(torch.from_numpy(grid)).argmax(dim=1).numpy()
         train_cls = model(xt).argmax(dim=1).numpy()
     return {
-        "loss": float(loss.item()),
+        "loss": float(loss.item()),  # pyright: ignore[reportPossiblyUnboundVariable]  # every size trains
         "train_accuracy": float((train_cls == t_all).mean()),
         "grid_points": float(len(grid)),
         "grid_class0": float((predict_cls == 0).mean()),

@@ -131,6 +131,7 @@ def run(settings: Settings) -> dict[str, float]:
     train_loader = DataLoader(train_set, BATCH_SIZE)
 
     figure = np.zeros(0)
+    epoch_loss = float("nan")  # the last epoch's mean
     for _epoch in range(settings.epochs):
         avg_loss, cnt = 0.0, 0
         for x, _t in train_loader:
@@ -140,8 +141,9 @@ def run(settings: Settings) -> dict[str, float]:
             loss.backward()
             optimizer.update()
             avg_loss += float(loss.data)
+        epoch_loss = avg_loss / cnt
         figure = manifold(vae, settings.manifold)
-    return {"loss": avg_loss / cnt, "manifold_mean": float(figure.mean())}
+    return {"loss": epoch_loss, "manifold_mean": float(figure.mean())}
 
 
 def run_torch(settings: Settings, torch: Any) -> dict[str, float]:
@@ -150,7 +152,7 @@ def run_torch(settings: Settings, torch: Any) -> dict[str, float]:
 
     class TorchVAE(nn.Module):  # type: ignore[misc,name-defined]  # torch is Any here
         def __init__(self) -> None:
-            super().__init__()
+            super().__init__()  # pyright: ignore[reportUnknownMemberType]  # torch is Any here
             self.conv1 = nn.Conv2d(1, 32, 3, 1, 1)
             self.conv2 = nn.Conv2d(32, 64, 3, 2, 1)
             self.conv3 = nn.Conv2d(64, 64, 3, 1, 1)
@@ -189,6 +191,7 @@ def run_torch(settings: Settings, torch: Any) -> dict[str, float]:
     data = (data / 255.0).astype(np.float32)
     rng = np.random.default_rng(0)
     figure = np.zeros(0)
+    epoch_loss = float("nan")  # the last epoch's mean
     for _epoch in range(settings.epochs):
         avg_loss, cnt = 0.0, 0
         order = rng.permutation(len(data))
@@ -199,6 +202,7 @@ def run_torch(settings: Settings, torch: Any) -> dict[str, float]:
             loss.backward()
             optimizer.step()
             avg_loss += float(loss.item())
+        epoch_loss = avg_loss / cnt
         n = settings.manifold
         figure = np.zeros((28 * n, 28 * n))
         grid = _probit(np.linspace(0.05, 0.95, n))
@@ -208,7 +212,7 @@ def run_torch(settings: Settings, torch: Any) -> dict[str, float]:
                     z = torch.tensor([[xi, yi]], dtype=torch.float32)
                     digit = vae.decode(z).numpy().reshape(28, 28)
                     figure[i * 28 : (i + 1) * 28, j * 28 : (j + 1) * 28] = digit
-    return {"loss": avg_loss / cnt, "manifold_mean": float(figure.mean())}
+    return {"loss": epoch_loss, "manifold_mean": float(figure.mean())}
 
 
 def _probit(p: np.ndarray) -> np.ndarray:

@@ -29,7 +29,7 @@ def kept_dims_shape(x_shape: Shape, axis: int | Shape | None) -> Shape:
     if axis is None:
         return (1,) * ndim
     axes = (axis,) if isinstance(axis, int) else tuple(axis)
-    reduced = {a % ndim for a in axes} if ndim else set()
+    reduced: set[int] = {a % ndim for a in axes} if ndim else set()
     return tuple(1 if i in reduced else size for i, size in enumerate(x_shape))
 
 
@@ -46,7 +46,9 @@ def get_array_module(x: object) -> ModuleType:
     NumPy for ndarrays, Variables of them and numbers; CuPy for its arrays, so that a CuPy
     backend needs no change to the ops, which take their module from here.
     """
-    data = getattr(x, "data", x) if not isinstance(x, np.ndarray) else x
+    data: object = x
+    if not isinstance(x, np.ndarray):  # an ndarray's own ``data`` is its buffer
+        data = getattr(x, "data", x)
     if type(data).__module__.startswith("cupy"):
         import importlib
 

@@ -23,11 +23,16 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Callable
-from typing import Any, Final
+from types import EllipsisType, NoneType
+from typing import Any, Final, TypeAlias
 
 import numpy as np
+from numpy.typing import ArrayLike
 
-from plugrad.typing import Array, Shape
+from plugrad.typing import Array, Axes, IndexKey, Integer, Shape, ShapeLike
+
+# The indices ``Batched`` carries out on a stack: NumPy's basic indexing (no arrays, no bools).
+_BasicIndex: TypeAlias = Integer | slice | EllipsisType | None
 
 
 class Unbatchable(Exception):  # noqa: N818  # a signal to fall back, named for what it says
@@ -120,10 +125,10 @@ class Batched:
             raise ValueError(f"axes {axes} do not permute the axes of shape {self.shape}")
         return Batched(self.stack.transpose((0, *(a + 1 for a in order))))
 
-    def sum(self, axis: Any = None, dtype: Any = None, keepdims: bool = False) -> Batched:
+    def sum(self, axis: Axes | None = None, dtype: Any = None, keepdims: bool = False) -> Batched:
         return Batched(self.stack.sum(axis=self._axes(axis), dtype=dtype, keepdims=keepdims))
 
-    def squeeze(self, axis: Any = None) -> Batched:
+    def squeeze(self, axis: Axes | None = None) -> Batched:
         if axis is None:
             axes = tuple(i for i, size in enumerate(self.shape) if size == 1)
         else:
@@ -136,16 +141,18 @@ class Batched:
     def copy(self) -> Batched:
         return Batched(self.stack.copy())
 
-    def __getitem__(self, index: object) -> Batched:
+    def __getitem__(self, index: IndexKey) -> Batched:
         items = index if isinstance(index, tuple) else (index,)
+        key: list[_BasicIndex] = [slice(None)]  # the stack's leading axis, whole
         for item in items:
-            if not isinstance(item, int | np.integer | slice | type(None) | type(Ellipsis)):
+            if not isinstance(item, int | np.integer | slice | NoneType | EllipsisType):
                 raise Unbatchable(f"indexed with {type(item).__name__}")
             if isinstance(item, bool | np.bool_):
                 raise Unbatchable("indexed with a bool")
-        return Batched(self.stack[(slice(None), *items)])
+            key.append(item)
+        return Batched(self.stack[tuple(key)])
 
-    def _axes(self, axis: Any) -> tuple[int, ...]:
+    def _axes(self, axis: Axes | None) -> tuple[int, ...]:
         """Per-value ``axis`` (None, an int or a tuple) as axes of the stack."""
         ndim = self.ndim
         if axis is None:
@@ -201,10 +208,10 @@ class Batched:
         return _matmul(other, self)
 
     # Comparisons are elementwise, as an array's (masks in rules); so a Batched is unhashable.
-    def __eq__(self, other: object) -> Batched:  # type: ignore[override]
+    def __eq__(self, other: object) -> Batched:  # type: ignore[override]  # elementwise, as ndarray's
         return _elementwise(np.equal, (self, other))
 
-    def __ne__(self, other: object) -> Batched:  # type: ignore[override]
+    def __ne__(self, other: object) -> Batched:  # type: ignore[override]  # elementwise, as ndarray's
         return _elementwise(np.not_equal, (self, other))
 
     def __lt__(self, other: object) -> Batched:
@@ -219,16 +226,16 @@ class Batched:
     def __ge__(self, other: object) -> Batched:
         return _elementwise(np.greater_equal, (self, other))
 
-    __hash__ = None  # type: ignore[assignment]
+    __hash__ = None  # type: ignore[assignment]  # unhashable, as ndarray
 
 
-def _ints(shape: Any) -> tuple[int, ...]:
+def _ints(shape: ShapeLike) -> tuple[int, ...]:
     if isinstance(shape, int | np.integer):
         return (int(shape),)
     return tuple(operator.index(s) for s in shape)
 
 
-def _axis(axis: Any, ndim: int) -> int:
+def _axis(axis: Integer, ndim: int) -> int:
     """``axis`` of a value with ``ndim`` axes, made non-negative (NumPy's error otherwise)."""
     a = operator.index(axis)
     if not -ndim <= a < ndim:
@@ -276,7 +283,7 @@ def _ndim(x: Any) -> int:
     return x.ndim if isinstance(x, Batched) else int(np.ndim(x))
 
 
-def _aligned(x: Any, ndim: int) -> Any:
+def _aligned(x: ArrayLike | Batched, ndim: int) -> ArrayLike:
     """``x`` ready to broadcast as a value of ``ndim`` axes: a stack gets ones inserted after
     its leading axis (so that axis never meets another's); anything else is left as it is."""
     if not isinstance(x, Batched):
@@ -333,7 +340,7 @@ def _result_type(*arrays_and_dtypes: Any) -> np.dtype[Any]:
     return np.result_type(*plain)
 
 
-def _expand_dims(x: Batched, axis: Any) -> Batched:
+def _expand_dims(x: Batched, axis: Axes) -> Batched:
     ndim = x.ndim + (1 if isinstance(axis, int | np.integer) else len(axis))
     axes = (axis,) if isinstance(axis, int | np.integer) else tuple(axis)
     return Batched(np.expand_dims(x.stack, tuple(_axis(a, ndim) + 1 for a in axes)))
@@ -356,6 +363,35 @@ def _ones_like(x: Batched, dtype: Any = None, **kwargs: Any) -> Array:
     return np.ones(x.shape, dtype=x.dtype if dtype is None else dtype)
 
 
+# NumPy functions that are array methods too: ``np.sum(x, ...)`` is ``x.sum(...)``.
+
+
+def _shape(x: Batched) -> Shape:
+    return x.shape
+
+
+def _size(x: Batched, axis: Integer | None = None) -> int:
+    return x.size if axis is None else x.shape[axis]
+
+
+def _sum(
+    x: Batched, axis: Axes | None = None, dtype: Any = None, keepdims: bool = False
+) -> Batched:
+    return x.sum(axis, dtype, keepdims)
+
+
+def _reshape(x: Batched, shape: ShapeLike, order: str = "C") -> Batched:
+    return x.reshape(shape, order=order)
+
+
+def _transpose(x: Batched, axes: Axes | None = None) -> Batched:
+    return x.transpose(axes)
+
+
+def _squeeze(x: Batched, axis: Axes | None = None) -> Batched:
+    return x.squeeze(axis)
+
+
 _FUNCTIONS: Final[dict[Callable[..., Any], Callable[..., Any]]] = {
     np.broadcast_to: _broadcast_to,
     np.where: _where,
@@ -364,11 +400,11 @@ _FUNCTIONS: Final[dict[Callable[..., Any], Callable[..., Any]]] = {
     np.swapaxes: _swapaxes,
     np.zeros_like: _zeros_like,
     np.ones_like: _ones_like,
-    np.shape: lambda x: x.shape,
-    np.ndim: lambda x: x.ndim,
-    np.size: lambda x, axis=None: x.size if axis is None else x.shape[axis],
-    np.sum: lambda x, axis=None, dtype=None, keepdims=False: x.sum(axis, dtype, keepdims),
-    np.reshape: lambda x, shape, order="C": x.reshape(shape, order=order),
-    np.transpose: lambda x, axes=None: x.transpose(axes),
-    np.squeeze: lambda x, axis=None: x.squeeze(axis),
+    np.shape: _shape,
+    np.ndim: _ndim,
+    np.size: _size,
+    np.sum: _sum,
+    np.reshape: _reshape,
+    np.transpose: _transpose,
+    np.squeeze: _squeeze,
 }

@@ -576,14 +576,14 @@ def _describe(exc: BaseException, url: str, timeout: float, received: int) -> st
     """One failure of the network, in words: DNS, refused, HTTP status, timeout, TLS, ..."""
     import socket
     import ssl
-    import urllib.error
     from http.client import HTTPException
+    from urllib.error import HTTPError, URLError
 
     host = urllib.parse.urlsplit(url).netloc
-    if isinstance(exc, urllib.error.HTTPError):
+    if isinstance(exc, HTTPError):
         exc.close()  # its body is an open response
         return f"HTTP {exc.code} {exc.reason}"
-    reason: object = exc.reason if isinstance(exc, urllib.error.URLError) else exc
+    reason: object = exc.reason if isinstance(exc, URLError) else exc
     if isinstance(reason, socket.gaierror):
         return f"DNS lookup failed for {urllib.parse.urlsplit(url).hostname} ({reason.strerror})"
     if isinstance(reason, ConnectionRefusedError):

@@ -32,7 +32,7 @@ from typing import Any, Final, Generic, TypeAlias, cast
 import numpy as np
 
 from plugrad._download import KNOWN_FILES, DownloadError, data_dir, fetch
-from plugrad._typevars import TypeVar
+from plugrad._typing_extensions import TypeVar
 from plugrad.transforms import Compose, Flatten, Normalize, ToFloat
 from plugrad.typing import Array
 

@@ -39,10 +39,10 @@ sit on a define-by-run engine:
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Any, Final, ParamSpec, TypeVar, TypeVarTuple, final, overload
+from typing import Any, Final, ParamSpec, TypeGuard, TypeVar, TypeVarTuple, cast, final, overload
 
 import numpy as np
 
@@ -269,9 +269,7 @@ def hvp(f: Callable[[X], Variable], x: X, v: Operand) -> Variable:
 def _positions(argnums: object, transform: str) -> tuple[int, ...]:
     """``argnums`` (an int or a tuple of ints) as a tuple, checked for type and repeats."""
     items = (argnums,) if isinstance(argnums, int) else argnums
-    if not isinstance(items, tuple) or not all(
-        isinstance(a, int) and not isinstance(a, bool) for a in items
-    ):
+    if not _is_int_tuple(items):
         raise TypeError(f"{transform}: argnums must be an int or a tuple of ints, got {argnums!r}")
     if not items:
         raise ValueError(f"{transform}: argnums is empty; name at least one argument")
@@ -280,9 +278,17 @@ def _positions(argnums: object, transform: str) -> tuple[int, ...]:
     return items
 
 
+def _is_int_tuple(value: object) -> TypeGuard[tuple[int, ...]]:
+    """Whether ``value`` is a tuple of ints (bools are not positions)."""
+    if not isinstance(value, tuple):
+        return False
+    items = cast(tuple[object, ...], value)  # a tuple of anything, until checked here
+    return all(isinstance(a, int) and not isinstance(a, bool) for a in items)
+
+
 def _resolved(positions: tuple[int, ...], count: int, transform: str) -> list[int]:
     """``positions`` for a call with ``count`` positional arguments (negative ones count back)."""
-    resolved = []
+    resolved: list[int] = []
     for position in positions:
         if not -count <= position < count:
             raise ValueError(
@@ -324,7 +330,7 @@ def _prepare(
     """The arguments to call ``f`` with (nodes in place of the differentiated ones), and the
     nodes."""
     call = list(args)
-    nodes = []
+    nodes: list[Variable] = []
     for position in _resolved(positions, len(args), transform):
         node = _node(args[position], record, transform, position)
         call[position] = node
@@ -334,7 +340,7 @@ def _prepare(
 
 def _as_array(value: object, what: str) -> Array:
     if isinstance(value, np.ndarray):
-        return value
+        return cast(Array, value)  # isinstance leaves its shape and dtype types unknown
     if isinstance(value, float | int | np.number) and not isinstance(value, bool):
         return np.asarray(value)
     raise TypeError(
@@ -367,7 +373,7 @@ def _check_shape(value: object, shape: Shape, what: str, whose: str) -> None:
 
 
 @contextmanager
-def _inside() -> Iterator[None]:
+def _inside() -> Generator[None, None, None]:
     """Evaluating a function under a transform: its ops are recorded (even inside ``no_grad``),
     and transforms it calls know they are nested."""
     token = _depth.set(_depth.get() + 1)
@@ -461,7 +467,7 @@ def _rows_at_once(output: Variable, targets: list[Variable], prune: bool) -> lis
         )
     except Exception:  # whatever failed, one walk per row redoes it, exactly
         return None
-    stacked = []
+    stacked: list[Array] = []
     for target, g in zip(targets, found, strict=True):
         shape = (k, *target.shape)
         if g is None:

@@ -23,7 +23,12 @@ CORE = Path(plugrad.core.__file__).parent
 PACKAGE = CORE.parent
 FORBIDDEN = ("plugrad.ops", "plugrad.registry")
 # What the core may stand on: itself, and the helpers and type aliases below it.
-BELOW_OR_WITHIN = ("plugrad.core", "plugrad.typing", "plugrad._arrays")
+BELOW_OR_WITHIN = (
+    "plugrad.core",
+    "plugrad.typing",
+    "plugrad._arrays",
+    "plugrad._typing_extensions",
+)
 
 
 def _module_name(path: Path) -> str:

@@ -51,7 +51,7 @@ def test_ops_refuse_the_same_arrays_as_constants(
 ) -> None:
     x = Variable(np.ones((2, 2)))
     with pytest.raises(TypeError) as info:
-        F.mul(x, make())  # type: ignore[arg-type]
+        F.mul(x, make())  # type: ignore[arg-type]  # refused operands, on purpose
     assert words[0] in str(info.value), (label, str(info.value))
 
 

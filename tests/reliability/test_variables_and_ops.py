@@ -170,7 +170,19 @@ ARITHMETIC_BAD = [
     bad(
         "div numpy complex", lambda: v(3) / untyped(np.complex64(1)), TypeError, "div", "complex64"
     ),
-    bad("add bool", lambda: v(3) + True, TypeError, "add", "bool"),
+    bad("add bool", lambda: v(3) + untyped(True), TypeError, "add", "bool"),
+    # bool is an int to Python; every operand position refuses it alike.
+    bad("bool plus x", lambda: untyped(True) + v(3), TypeError, "add", "bool"),
+    bad("x minus bool", lambda: v(3) - untyped(True), TypeError, "sub", "bool"),
+    bad("bool minus x", lambda: untyped(True) - v(3), TypeError, "sub", "bool"),
+    bad("x times bool", lambda: v(3) * untyped(False), TypeError, "mul", "bool"),
+    bad("bool times x", lambda: untyped(True) * v(3), TypeError, "mul", "bool"),
+    bad("x over bool", lambda: v(3) / untyped(True), TypeError, "div", "bool"),
+    bad("bool over x", lambda: untyped(True) / v(3), TypeError, "div", "bool"),
+    bad("x to a bool power", lambda: v(3) ** untyped(True), TypeError, "pow", "bool"),
+    bad("mul numpy bool first", lambda: F.mul(untyped(np.True_), v(3)), TypeError, "mul", "bool"),
+    bad("div numpy bool", lambda: F.div(v(3), untyped(np.True_)), TypeError, "div", "bool"),
+    bad("exp of bool", lambda: F.exp(untyped(True)), TypeError, "exp", "bool"),
     bad(
         "add complex array",
         lambda: v(3) + np.ones(3, dtype=complex),

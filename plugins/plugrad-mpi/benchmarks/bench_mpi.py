@@ -72,7 +72,7 @@ def backward(model: MLP, x: Array, t: Array) -> None:
 
 
 def bench_allreduce(comm: Communicator, repeat: int) -> dict[str, dict[str, float]]:
-    results = {}
+    results: dict[str, dict[str, float]] = {}
     for dtype in DTYPES:
         model, x, t = build(comm, dtype)
         optimizer = create_multi_node_optimizer(SGD(), comm).setup(model)

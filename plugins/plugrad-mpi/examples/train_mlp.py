@@ -27,7 +27,7 @@ from plugrad_mpi import (
     scatter_dataset,
 )
 
-from plugrad import optimizers
+from plugrad import Variable, optimizers
 from plugrad.dataloaders import DataLoader
 from plugrad.datasets import Dataset, Digits, Spiral
 from plugrad.functions import relu, sigmoid, softmax_cross_entropy
@@ -85,13 +85,14 @@ def main(argv: list[str] | None = None) -> int:
         )
 
     start = time.perf_counter()
+    loss: Variable | None = None  # the last batch's
     for epoch in range(1, args.epochs + 1):
         for x, t in loader:
             loss = softmax_cross_entropy(model(x), t)
             model.cleargrads()
             loss.backward()
             trainer.update()
-        if epoch % max(1, args.epochs // 5) == 0 and comm.rank == 0:
+        if loss is not None and epoch % max(1, args.epochs // 5) == 0 and comm.rank == 0:
             print(f"epoch {epoch:>4}  last batch loss {float(loss.data):.4f}")
     elapsed = time.perf_counter() - start
 

@@ -201,7 +201,7 @@ def run_collectives(comm: Communicator, out: Path) -> None:
 
 
 def run_shards(comm: Communicator, out: Path) -> None:
-    cases = {}
+    cases: dict[str, list[int]] = {}
     for length in (2, 10, 11, 300):
         pairs = [(i, i) for i in range(length)]
         for order, shuffle in (("ordered", False), ("shuffled", True)):

@@ -9,7 +9,7 @@ readable, and settable, view for code written against DeZero (``Config.enable_ba
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Generator
 from contextvars import ContextVar
 from typing import Final
 
@@ -65,7 +65,7 @@ def is_train() -> bool:
 
 
 @contextlib.contextmanager
-def using_config(name: str, value: bool) -> Iterator[None]:
+def using_config(name: str, value: bool) -> Generator[None, None, None]:
     """Set one setting (``"enable_backprop"`` or ``"train"``) for the ``with`` block."""
     switch = _switch(name)
     token = switch.set(bool(value))

@@ -23,7 +23,7 @@ nothing behind them is differentiated.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, Final
 
 import numpy as np
 
@@ -39,6 +39,9 @@ Key = Any  # a leaf Variable, a Function (its first output), or (Function, index
 RuleRunner = Callable[[Callable[..., Any], tuple[Any, ...]], Any]
 # What the walk calls instead of its own first-order path: ``runner(func, gys) -> gxs``.
 _Runner = Callable[[AnyFunction, tuple[Any, ...]], Any]
+# ``tuple``, typed: ``type(gxs) is _GradTuple`` narrows a rule's result (Any) to a tuple of
+# gradients, where ``type(gxs) is tuple`` would leave pyright a ``tuple[Unknown, ...]``.
+_GradTuple: Final[type[tuple[Grad, ...]]] = tuple
 
 
 def run_backward(output: Variable, *, retain_grad: bool, create_graph: bool) -> None:
@@ -86,7 +89,7 @@ def gradients(
     seeds = _seeds(ys, outputs, grad_outputs, create_graph)
     found = collect_gradients(ys, seeds, xs, create_graph=create_graph)
     # A seed or a gradient may reach several inputs as the same array: each gets its own.
-    handed_out = set() if create_graph else {id(seed) for seed in seeds}
+    handed_out: set[int] = set() if create_graph else {id(seed) for seed in seeds}
     return tuple(
         [_returned(x, g, create_graph, handed_out) for x, g in zip(xs, found, strict=True)]
     )
@@ -190,7 +193,7 @@ class _Towards:
     def pruned(self, func: AnyFunction, gxs: Any) -> Any:
         """``gxs`` with ``None`` for the inputs of ``func`` that lead to no input of the walk."""
         inputs = func.inputs
-        if type(gxs) is not tuple:
+        if type(gxs) is not _GradTuple:
             return gxs if self.leads(inputs[0]) else None
         if len(gxs) != len(inputs):
             return gxs  # the walk reports the wrong count
@@ -451,7 +454,7 @@ def _propagate(
                         gx = func.array_rule(data, y, gy)
                     else:
                         gx = func.array_rule(data, gy)
-                    if type(gx) is tuple:
+                    if type(gx) is _GradTuple:
                         if len(gx) != 1:
                             raise _gradient_count_error(func, len(gx), 1)
                         gx = gx[0]
@@ -464,14 +467,14 @@ def _propagate(
                         gxs = func.array_rule(x0.data, x1.data, gy)
                     else:
                         gxs = func.array_rule(*_arrays_of(func), gy)
-                    if type(gxs) is not tuple or len(gxs) != len(inputs):
-                        count = len(gxs) if type(gxs) is tuple else 1
+                    if type(gxs) is not _GradTuple or len(gxs) != len(inputs):
+                        count = len(gxs) if type(gxs) is _GradTuple else 1
                         raise _gradient_count_error(func, count, len(inputs))
                     pairs = zip(inputs, gxs)  # noqa: B905  # lengths checked above
             else:
                 gxs = _run_rule(func, pending, retained, create_graph, runner)
                 xs = func.inputs
-                if type(gxs) is not tuple:
+                if type(gxs) is not _GradTuple:
                     gxs = (gxs,)
                 if len(gxs) != len(xs):
                     raise _gradient_count_error(func, len(gxs), len(xs))
@@ -567,7 +570,7 @@ def _arrays_of(func: AnyFunction) -> list[Array]:
     arrays = [x.data for x in func.inputs]
     if func.retains_outputs:
         y = func._y
-        arrays.extend(y if type(y) is tuple else (y,))
+        arrays.extend(y if type(y) is tuple else (y,))  # type: ignore[arg-type]  # retained: arrays
     return arrays
 
 
@@ -654,7 +657,7 @@ def _graph_rule(func: AnyFunction, gys: tuple[Variable, ...]) -> Any:
             f"{describe(func)} has only an array form of its derivative, so "
             "backward(create_graph=True) cannot pass through it (first order works)"
         )
-    if type(gxs) is tuple:
+    if type(gxs) is _GradTuple:
         for g in gxs:
             if g is not None and not isinstance(g, Variable):
                 return tuple([_as_grad_variable(func, i, g) for i, g in enumerate(gxs)])
@@ -678,7 +681,7 @@ def _dezero_backward(func: AnyFunction, gys: tuple[Array, ...]) -> Any:
     finally:
         _enable_backprop.reset(token)
     if isinstance(gxs, tuple):
-        return tuple([_as_grad_array(g) for g in gxs])
+        return tuple([_as_grad_array(g) for g in gxs])  # pyright: ignore[reportUnknownVariableType, reportUnknownArgumentType]  # isinstance: tuple[Unknown, ...]
     return _as_grad_array(gxs)
 
 

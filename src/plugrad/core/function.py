@@ -50,7 +50,7 @@ from plugrad.core.config import _enable_backprop
 from plugrad.core.describe import describe
 from plugrad.core.spec import OpOptions, OpSpec, check_options
 from plugrad.core.variable import StandIn, Variable, check_array
-from plugrad.typing import AnyFunction, Array, Operand, V
+from plugrad.typing import AnyFunction, Array, Operand, Shape, V
 
 Ins = TypeVarTuple("Ins")
 
@@ -178,7 +178,7 @@ class Function(Generic[*Ins]):
     __slots__ = ("__weakref__", "_inputs", "_y", "generation")
 
     _inputs: Variable | tuple[Variable, ...]
-    _y: Any
+    _y: Array | tuple[Array, ...] | tuple[tuple[Shape, np.dtype[Any]], ...] | None
     generation: int
 
     # What the op's rule reads, declared by the op (Chainer's retain_inputs and
@@ -211,14 +211,15 @@ class Function(Generic[*Ins]):
 
     def __init_subclass__(cls, **options: Unpack[OpOptions]) -> None:
         super().__init_subclass__()
-        cls.has_vjp = cls.vjp is not Function.vjp
-        cls.has_vjp_array = cls.vjp_array is not Function.vjp_array
-        cls.has_backward = cls.backward is not Function.backward
+        base: type[AnyFunction] = Function  # a bare ``Function`` is ``Function[Unknown]``
+        cls.has_vjp = cls.vjp is not base.vjp
+        cls.has_vjp_array = cls.vjp_array is not base.vjp_array
+        cls.has_backward = cls.backward is not base.backward
         cls.has_array_rule = cls.has_vjp or cls.has_vjp_array
         if cls.has_vjp_array:
-            cls.array_rule = cls.vjp_array  # type: ignore[method-assign]
+            cls.array_rule = cls.vjp_array  # type: ignore[method-assign]  # chosen once per class
         elif cls.has_vjp:
-            cls.array_rule = cls.vjp  # type: ignore[method-assign]
+            cls.array_rule = cls.vjp  # type: ignore[method-assign]  # chosen once per class
         if not cls.has_vjp and cls.has_backward and "retains_outputs" not in vars(cls):
             # DeZero-style ops read ``self.outputs`` whenever they like: keep the values.
             cls.retains_outputs = True
@@ -229,7 +230,7 @@ class Function(Generic[*Ins]):
         if options:
             check_options(cls, options)
             cls._options = options
-            cls.op_name = options["name"]
+            cls.op_name = options.get("name")
 
     @classmethod
     def spec(cls) -> OpSpec:
@@ -281,7 +282,7 @@ class Function(Generic[*Ins]):
     def inputs(self) -> tuple[Variable, ...]:
         """The input Variables (stand-ins for large values the op does not read)."""
         inputs = self._inputs
-        return inputs if type(inputs) is tuple else (inputs,)  # type: ignore[return-value]
+        return inputs if type(inputs) is tuple else (inputs,)  # type: ignore[return-value]  # one input is held bare
 
     @inputs.setter
     def inputs(self, value: tuple[Variable, ...] | list[Variable]) -> None:
@@ -306,10 +307,9 @@ class Function(Generic[*Ins]):
         if type(y) is not tuple:
             raise IndexError("output_spec is recorded for multi-output ops only")
         item = y[index]
-        if self.retains_outputs:
-            return item.shape, item.dtype
-        spec: tuple[tuple[int, ...], np.dtype[Any]] = item
-        return spec
+        if isinstance(item, tuple):  # not retained: the (shape, dtype) recorded
+            return item
+        return item.shape, item.dtype
 
     # -- calling ------------------------------------------------------------------------------
 
@@ -441,7 +441,7 @@ class Function(Generic[*Ins]):
             raise _no_data_error(self, 0)
         if self.takes_scalars and data.ndim == 0:
             data = data[()]
-        ys = self.forward(data)  # type: ignore[arg-type]
+        ys = self.forward(data)  # type: ignore[arg-type]  # Ins is one array here
         if type(ys) is not _ndarray:
             if isinstance(ys, _generic):  # 0-d arithmetic gives NumPy scalars; keep ndarrays
                 ys = _asarray(ys)
@@ -488,15 +488,15 @@ class Function(Generic[*Ins]):
             if d0 is None or d1 is None:  # type: ignore[redundant-expr]  # Variable(None): ~10 ns
                 raise _no_data_error(self, 0 if d0 is None else 1)
             if self.takes_scalars and d0.ndim == 0 and d1.ndim == 0:
-                ys = self.forward(d0[()], d1[()])  # type: ignore[call-arg]
+                ys = self.forward(d0[()], d1[()])  # type: ignore[call-arg]  # Ins is two arrays here
             else:
-                ys = self.forward(d0, d1)  # type: ignore[call-arg]
+                ys = self.forward(d0, d1)  # type: ignore[call-arg]  # Ins is two arrays here
         else:
             arrays: list[Array | None] = [v.data for v in variables]
             for index, array in enumerate(arrays):
                 if array is None:
                     raise _no_data_error(self, index)
-            ys = self.forward(*arrays)  # type: ignore[arg-type]
+            ys = self.forward(*arrays)  # type: ignore[arg-type]  # arity checked at run time
         if type(ys) is not _ndarray:
             if isinstance(ys, _generic):
                 ys = _asarray(ys)
@@ -510,11 +510,11 @@ class Function(Generic[*Ins]):
         y._index = 0
         if _enable_backprop.get():
             if len(variables) == 2:
-                g0, g1 = x0.generation, x1.generation
+                g0, g1 = x0.generation, x1.generation  # pyright: ignore[reportPossiblyUnboundVariable]  # bound above
                 generation = g0 if g0 > g1 else g1
-                y._constant = x0._constant and x1._constant
+                y._constant = x0._constant and x1._constant  # pyright: ignore[reportPossiblyUnboundVariable]  # bound above
                 if not self.retains_inputs and (
-                    x0.data.nbytes >= STAND_IN_MIN_BYTES or x1.data.nbytes >= STAND_IN_MIN_BYTES
+                    x0.data.nbytes >= STAND_IN_MIN_BYTES or x1.data.nbytes >= STAND_IN_MIN_BYTES  # pyright: ignore[reportPossiblyUnboundVariable]  # bound above
                 ):
                     variables = _stand_ins_for_large(variables)
             else:
@@ -563,7 +563,7 @@ class Function(Generic[*Ins]):
         """Run the op and return its outputs as a tuple, whatever their number."""
         # Any arity goes through the runtime path; the declared type is what it can return.
         outputs: Variable | tuple[Variable, ...] = self(*inputs)  # type: ignore[misc]
-        return outputs if isinstance(outputs, tuple) else (outputs,)
+        return outputs if isinstance(outputs, tuple) else (outputs,)  # pyright: ignore[reportUnknownVariableType]  # the call is Unknown to pyright
 
     # -- inside derivative rules --------------------------------------------------------------
 
@@ -629,7 +629,7 @@ class Function(Generic[*Ins]):
         for x in xs:
             if isinstance(x, Variable):
                 return self(*xs)  # type: ignore[misc]  # any arity: checked at run time
-        return self.forward(*xs)
+        return self.forward(*xs)  # pyright: ignore[reportArgumentType]  # any arity, as above
 
 
 class OutputRef:
@@ -658,7 +658,7 @@ def output_variable(func: AnyFunction, index: int) -> Variable:
     """
     y = func._y
     y_data = y[index] if type(y) is tuple else y
-    v = Variable._wrap(y_data)
+    v = Variable._wrap(y_data)  # type: ignore[arg-type]  # retained: arrays, not (shape, dtype)
     v.creator = func
     v.generation = func.generation + 1
     v._index = index
@@ -700,7 +700,7 @@ def _generation_of(inputs: tuple[Variable, ...]) -> int:
     return newest
 
 
-def _with_constants(func: AnyFunction, inputs: tuple[object, ...]) -> tuple[Variable, ...]:
+def _with_constants(func: AnyFunction, inputs: tuple[Operand, ...]) -> tuple[Variable, ...]:
     return tuple(
         [
             x if isinstance(x, Variable) else _constant(func, x, inputs, index)
@@ -709,14 +709,20 @@ def _with_constants(func: AnyFunction, inputs: tuple[object, ...]) -> tuple[Vari
     )
 
 
-def _constant(func: AnyFunction, x: object, inputs: tuple[object, ...], index: int = 0) -> Variable:
-    """Wrap a non-Variable input (input ``index``); it is a constant and gets no gradient."""
+def _constant(
+    func: AnyFunction, x: Operand, inputs: tuple[Operand, ...], index: int = 0
+) -> Variable:
+    """Wrap a non-Variable input (input ``index``); it is a constant and gets no gradient.
+
+    ``x`` and ``inputs`` are typed as ``__call__`` declares them; untyped code passes anything,
+    hence the checks.
+    """
     if isinstance(x, np.ndarray):
         check_array(x, f"{_op_name(func)} input {index}")
         return Variable._wrap(x, constant=True)
-    if isinstance(x, _PY_NUMBERS):
+    if isinstance(x, _PY_NUMBERS) and not isinstance(x, bool):
         return Variable._wrap(np.asarray(x, dtype=_dtype_for_number(x, inputs)), constant=True)
-    if isinstance(x, np.number | np.bool_):
+    if isinstance(x, np.number):
         data = np.asarray(x)
         check_array(data, f"{_op_name(func)} input {index}")  # refuses complex scalars
         return Variable._wrap(data, constant=True)
@@ -737,9 +743,12 @@ def _not_an_operand(x: object) -> str:
         return "got None (a function that returned nothing, or an optional argument left out?)"
     if isinstance(x, complex):
         return f"got the complex number {x!r}; plugrad differentiates real functions only"
+    name = type(x).__name__
     if isinstance(x, list | tuple):
-        return f"got a {type(x).__name__}; wrap it with numpy.array(...) first"
-    return f"got {type(x).__name__}"
+        return f"got a {name}; wrap it with numpy.array(...) first"
+    if isinstance(x, bool | np.bool_):  # an int to Python, but a mask is not a number
+        return "got a bool; write 1.0 or 0.0 (or convert a mask with .astype(numpy.float64))"
+    return f"got {name}"
 
 
 def _no_data_error(func: AnyFunction, index: int) -> ValueError:
@@ -749,7 +758,7 @@ def _no_data_error(func: AnyFunction, index: int) -> ValueError:
     )
 
 
-def _dtype_for_number(x: object, inputs: tuple[object, ...]) -> np.dtype[Any] | None:
+def _dtype_for_number(x: object, inputs: tuple[Operand, ...]) -> np.dtype[Any] | None:
     """A Python float joins the floating dtype of the other inputs, as NumPy's own scalars do."""
     if not isinstance(x, _PY_NUMBERS):
         return None
@@ -763,10 +772,11 @@ def _dtype_for_number(x: object, inputs: tuple[object, ...]) -> np.dtype[Any] | 
 
 def _checked_output(func: AnyFunction, y: object) -> Array:
     """An output of ``forward`` that is not plainly an ndarray (or one of several outputs)."""
+    array: Array  # declared: to pyright, ``isinstance`` leaves NumPy's classes generic over Unknown
     if isinstance(y, np.ndarray):
-        array = y
+        array = y  # pyright: ignore[reportUnknownVariableType]  # ndarray[Unknown, Unknown]
     elif isinstance(y, np.generic):  # 0-d arithmetic gives NumPy scalars; keep ndarrays
-        array = np.asarray(y)
+        array = np.asarray(y)  # pyright: ignore[reportUnknownVariableType, reportUnknownArgumentType]  # generic[Unknown]
     else:
         raise TypeError(
             f"{type(func).__name__}.forward returned {type(y).__name__}; it must return a "

@@ -97,7 +97,7 @@ def check_options(function: type[AnyFunction], options: OpOptions) -> None:
 
 def _problems(options: OpOptions) -> list[str]:
     # The annotations bind typed plugins only; untyped ones reach here too, so check.
-    problems = []
+    problems: list[str] = []
     name: object = options.get("name")
     if not isinstance(name, str) or not all(p.isidentifier() for p in name.split(".")):
         problems.append(

@@ -5,10 +5,11 @@ from __future__ import annotations
 import weakref
 from collections.abc import Sequence
 from types import ModuleType
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, overload
 
 import numpy as np
 
+from plugrad._typing_extensions import deprecated
 from plugrad.core.operators import operators
 from plugrad.typing import AnyFunction, Array, Axes, IndexKey, Integer, Number, Operand, Shape
 
@@ -31,29 +32,34 @@ def check_array(data: object, what: str = "Variable") -> None:
     if type(data) is not np.ndarray:
         _check_array_kind(data, what)
     if data.dtype.kind in _REFUSED_KINDS:  # type: ignore[attr-defined]  # an ndarray by now
-        dtype = data.dtype  # type: ignore[attr-defined]
-        hint = (
-            "take .real (or split real and imaginary parts into two Variables)"
-            if dtype.kind == "c"
-            else "convert it with .astype(numpy.float64)"
-        )
-        raise TypeError(
-            f"{what} takes a real numeric ndarray, got an array of dtype {dtype} "
-            f"({dtype.kind!r} kind); {hint}"
-        )
+        raise _refused_dtype(data.dtype, what)  # type: ignore[attr-defined]  # as above
+
+
+def _refused_dtype(dtype: np.dtype[Any], what: str) -> TypeError:
+    """The error of ``check_array`` for an array of a refused kind (``_REFUSED_KINDS``)."""
+    hint = (
+        "take .real (or split real and imaginary parts into two Variables)"
+        if dtype.kind == "c"
+        else "convert it with .astype(numpy.float64)"
+    )
+    return TypeError(
+        f"{what} takes a real numeric ndarray, got an array of dtype {dtype} "
+        f"({dtype.kind!r} kind); {hint}"
+    )
 
 
 def _check_array_kind(data: object, what: str) -> None:
     """The slow path of ``check_array``: not exactly an ndarray."""
+    cls = type(data)  # of the unnarrowed ``data``: pyright types the narrowed one matrix[Unknown]
     if isinstance(data, np.matrix | np.ma.MaskedArray):
         raise TypeError(
-            f"{what} takes a plain numpy.ndarray, got {type(data).__module__}."
-            f"{type(data).__name__}, whose arithmetic differs from ndarray's; convert it with "
+            f"{what} takes a plain numpy.ndarray, got {cls.__module__}.{cls.__name__}, "
+            "whose arithmetic differs from ndarray's; convert it with "
             "numpy.asarray(...) (a masked array: fill or drop the masked entries first)"
         )
     if not isinstance(data, np.ndarray):
         raise TypeError(
-            f"{what} takes a numpy.ndarray, got {type(data).__name__}; "
+            f"{what} takes a numpy.ndarray, got {cls.__name__}; "
             "wrap numbers and lists with numpy.array(...) first"
         )
 
@@ -268,28 +274,71 @@ class Variable:
         return operators.get_item(self, slices)
 
     # -- operators ---------------------------------------------------------------------------
+    # ``bool`` is an ``int`` to the type system, so ``x + True`` matches ``Operand``; the run
+    # time refuses it (a mask is not a number).  Each operator's first overload marks that
+    # call ``deprecated`` (PEP 702), which pyright and mypy (error code ``deprecated``) report.
 
+    @overload
+    @deprecated("plugrad refuses bool operands with a TypeError: write 1.0 or 0.0")
+    def __add__(self, other: bool) -> Variable: ...
+    @overload
+    def __add__(self, other: Operand) -> Variable: ...
     def __add__(self, other: Operand) -> Variable:
         return operators.add(self, other)
 
+    @overload
+    @deprecated("plugrad refuses bool operands with a TypeError: write 1.0 or 0.0")
+    def __radd__(self, other: bool) -> Variable: ...
+    @overload
+    def __radd__(self, other: Operand) -> Variable: ...
     def __radd__(self, other: Operand) -> Variable:
         return operators.add(self, other)
 
+    @overload
+    @deprecated("plugrad refuses bool operands with a TypeError: write 1.0 or 0.0")
+    def __sub__(self, other: bool) -> Variable: ...
+    @overload
+    def __sub__(self, other: Operand) -> Variable: ...
     def __sub__(self, other: Operand) -> Variable:
         return operators.sub(self, other)
 
+    @overload
+    @deprecated("plugrad refuses bool operands with a TypeError: write 1.0 or 0.0")
+    def __rsub__(self, other: bool) -> Variable: ...
+    @overload
+    def __rsub__(self, other: Operand) -> Variable: ...
     def __rsub__(self, other: Operand) -> Variable:
         return operators.rsub(self, other)
 
+    @overload
+    @deprecated("plugrad refuses bool operands with a TypeError: write 1.0 or 0.0")
+    def __mul__(self, other: bool) -> Variable: ...
+    @overload
+    def __mul__(self, other: Operand) -> Variable: ...
     def __mul__(self, other: Operand) -> Variable:
         return operators.mul(self, other)
 
+    @overload
+    @deprecated("plugrad refuses bool operands with a TypeError: write 1.0 or 0.0")
+    def __rmul__(self, other: bool) -> Variable: ...
+    @overload
+    def __rmul__(self, other: Operand) -> Variable: ...
     def __rmul__(self, other: Operand) -> Variable:
         return operators.mul(self, other)
 
+    @overload
+    @deprecated("plugrad refuses bool operands with a TypeError: write 1.0 or 0.0")
+    def __truediv__(self, other: bool) -> Variable: ...
+    @overload
+    def __truediv__(self, other: Operand) -> Variable: ...
     def __truediv__(self, other: Operand) -> Variable:
         return operators.div(self, other)
 
+    @overload
+    @deprecated("plugrad refuses bool operands with a TypeError: write 1.0 or 0.0")
+    def __rtruediv__(self, other: bool) -> Variable: ...
+    @overload
+    def __rtruediv__(self, other: Operand) -> Variable: ...
     def __rtruediv__(self, other: Operand) -> Variable:
         return operators.rdiv(self, other)
 
@@ -299,6 +348,11 @@ class Variable:
     def __pos__(self) -> Variable:
         return self
 
+    @overload
+    @deprecated("plugrad refuses bool operands with a TypeError: write 1.0 or 0.0")
+    def __pow__(self, c: bool) -> Variable: ...
+    @overload
+    def __pow__(self, c: Number) -> Variable: ...
     def __pow__(self, c: Number) -> Variable:
         return operators.pow(self, c)
 
@@ -345,7 +399,7 @@ def as_array(x: object, array_module: ModuleType = np) -> Array:
     ``array_module`` is accepted for DeZero compatibility; plugrad always uses NumPy.
     """
     if isinstance(x, np.ndarray):
-        return x
+        return x  # pyright: ignore[reportUnknownVariableType]  # isinstance: ndarray[Unknown, Unknown]
     if isinstance(x, bool | int | float | np.number | np.bool_):
         return np.asarray(x)
     raise TypeError(

@@ -20,9 +20,9 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
 from types import FrameType
-from typing import IO, TYPE_CHECKING, Any, Final, NamedTuple
+from typing import IO, TYPE_CHECKING, Any, Final, NamedTuple, TypeAlias
 
 import numpy as np
 
@@ -35,6 +35,8 @@ if TYPE_CHECKING:
     from plugrad.nn.layer import Layer
 
 PathLike = str | os.PathLike[str]
+# What ``signal.signal`` takes and returns (typeshed's private ``signal._HANDLER``).
+_SignalHandler: TypeAlias = Callable[[int, FrameType | None], object] | int | signal.Handlers | None
 
 _O_BINARY: int = getattr(os, "O_BINARY", 0)  # Windows opens files in text mode without it
 
@@ -42,7 +44,7 @@ _O_BINARY: int = getattr(os, "O_BINARY", 0)  # Windows opens files in text mode 
 _savez: Callable[..., None] = np.savez_compressed
 
 # Signals whose default action ends the process without running ``finally`` blocks.
-_DEFERRED_SIGNALS: Final = tuple(
+_DEFERRED_SIGNALS: Final[tuple[int, ...]] = tuple(
     getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)
 )
 # A temporary file is an orphan once its process is gone and it has not changed for this long
@@ -95,7 +97,7 @@ def save_weights(layer: Layer, path: PathLike) -> None:
 def _path_text(what: str, path: object) -> str:
     if not isinstance(path, str | os.PathLike):
         raise TypeError(f"{what}: path must be a str or os.PathLike, got {type(path).__name__}")
-    text = os.fspath(path)
+    text: str | bytes = os.fspath(path)
     if not isinstance(text, str):
         raise TypeError(f"{what}: path must name a file as text, got bytes {text!r}")
     if not text:
@@ -134,7 +136,7 @@ def _save_error(error: OSError, target: str) -> OSError:
 
 
 @contextlib.contextmanager
-def _termination_deferred() -> Iterator[None]:
+def _termination_deferred() -> Generator[None, None, None]:
     """Turn SIGTERM and SIGHUP into an exception inside, so the cleanup runs, then deliver them.
 
     Only in the main thread (where Python runs signal handlers) and only for signals whose
@@ -149,7 +151,7 @@ def _termination_deferred() -> Iterator[None]:
         caught.append(signum)
         raise _Terminated(signum)
 
-    previous = {}
+    previous: dict[int, _SignalHandler] = {}
     for signum in _DEFERRED_SIGNALS:
         if signal.getsignal(signum) is signal.SIG_DFL:
             previous[signum] = signal.signal(signum, handler)

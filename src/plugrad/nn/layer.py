@@ -18,7 +18,7 @@ import weakref
 from collections.abc import Callable, Iterator
 from typing import Any, Generic, cast
 
-from plugrad._typevars import ParamSpec, TypeVar
+from plugrad._typing_extensions import ParamSpec, TypeVar
 from plugrad.core.engine import gradients
 from plugrad.core.variable import Parameter, Variable
 

@@ -17,8 +17,9 @@ from collections.abc import Sequence
 from typing import Any, Final, TypeGuard
 
 import numpy as np
+from numpy.typing import NDArray
 
-from plugrad.typing import Shape
+from plugrad.typing import Array, Shape
 
 # Results of arithmetic on the common floating data, which need no further look: an op checks
 # ``type(y) is not FLOAT64 and y.dtype not in FLOAT_DTYPES`` before calling ``check_result``,
@@ -27,6 +28,9 @@ from plugrad.typing import Shape
 # Typed as a plain type: ops hold NumPy scalars where mypy sees arrays.
 FLOAT64: Final[type] = np.float64
 FLOAT_DTYPES: Final = frozenset({np.dtype(np.float64), np.dtype(np.float32)})
+
+# ``tuple``, for ``type(shape) is _TUPLE``: pyright then sees a tuple of objects, not of unknowns.
+_TUPLE: Final[type[tuple[object, ...]]] = tuple
 
 # Result dtypes arithmetic refuses (see the module docstring): booleans, every unsigned
 # integer, and signed integers narrower than int64.
@@ -77,17 +81,16 @@ def shape_argument(op: str, shape: object, *, unknown_allowed: bool = False) -> 
 
     Sizes are at least 0; with ``unknown_allowed`` (reshape) one of them may be -1.
     """
-    if type(shape) is tuple:  # the common case, from ``x.shape``: checked in a tight loop
+    if type(shape) is _TUPLE:  # the common case, from ``x.shape``: checked in a tight loop
         for size in shape:
             if type(size) is not int or size < 0:
                 break
         else:
-            return shape
-    integer_array = isinstance(shape, np.ndarray) and shape.ndim == 1 and shape.dtype.kind in "iu"
+            return shape  # type: ignore[return-value]  # each size is an int >= 0, as checked
     if is_int(shape):
         sizes: list[object] = [shape]
-    elif integer_array or (isinstance(shape, Sequence) and not isinstance(shape, str | bytes)):
-        sizes = list(shape)  # type: ignore[call-overload]  # a sequence or an array, as checked
+    elif is_sequence(shape) or _is_integer_vector(shape):
+        sizes = list(shape)
     else:
         raise TypeError(
             f"{op}: a shape is an int or a tuple of ints, got {type(shape).__name__} {shape!r}"
@@ -100,6 +103,21 @@ def shape_argument(op: str, shape: object, *, unknown_allowed: bool = False) -> 
     result = tuple(int(size) for size in sizes if is_int(size))  # all of them, checked above
     _check_sizes(op, result, unknown_allowed)
     return result
+
+
+def is_array(value: object) -> TypeGuard[Array]:
+    """An ndarray, of any dtype (``isinstance`` alone leaves its type arguments unknown)."""
+    return isinstance(value, np.ndarray)
+
+
+def _is_integer_vector(value: object) -> TypeGuard[NDArray[np.integer[Any]]]:
+    """A 1-D array of integers, which NumPy takes as a shape."""
+    return is_array(value) and value.ndim == 1 and value.dtype.kind in "iu"
+
+
+def is_sequence(value: object) -> TypeGuard[Sequence[object]]:
+    """A sequence such as a list or a tuple, but not a ``str`` or ``bytes`` (never a shape)."""
+    return isinstance(value, Sequence) and not isinstance(value, str | bytes)
 
 
 def _check_sizes(op: str, shape: Shape, unknown_allowed: bool) -> None:
@@ -122,8 +140,8 @@ def axis_argument(op: str, axis: object) -> int | Shape | None:
         return None
     if is_int(axis):
         return int(axis)
-    if isinstance(axis, Sequence) and not isinstance(axis, str | bytes):
-        axes: list[object] = list(axis)
+    if is_sequence(axis):
+        axes = list(axis)
         for item in axes:
             if not is_int(item):
                 raise TypeError(
@@ -137,7 +155,7 @@ def axis_argument(op: str, axis: object) -> int | Shape | None:
 
 def normalized_axes(op: str, axes: Shape, ndim: int, shape: Shape) -> Shape:
     """``axes`` as non-negative ints, each in range for ``ndim`` and none repeated."""
-    result = []
+    result: list[int] = []
     for axis in axes:
         if not -ndim <= axis < ndim:
             raise ValueError(
@@ -170,5 +188,6 @@ def flag_argument(op: str, what: str, value: object) -> bool:
     """A switch such as ``keepdims``: ``True``/``False`` (or 1/0); a ``"yes"`` is refused, not
     read as true."""
     if isinstance(value, bool | np.bool_) or (is_int(value) and value in (0, 1)):
-        return bool(value)
+        # isinstance leaves np.bool_'s type argument unknown; bool() takes any np.bool_
+        return bool(value)  # pyright: ignore[reportUnknownArgumentType]  # see above
     raise TypeError(f"{op}: {what} must be True or False, got {type(value).__name__} {value!r}")

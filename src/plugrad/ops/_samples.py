@@ -55,7 +55,7 @@ def binary(
     """Pairs of inputs, broadcasting included; ``second`` draws the right operand if given."""
 
     def samples(rng: np.random.Generator) -> list[Sample]:
-        out = []
+        out: list[Sample] = []
         for shape0, shape1 in shapes:
             x0 = uniform(rng, shape0, low, high)
             x1 = second(rng, shape1) if second else uniform(rng, shape1, low, high)

@@ -193,7 +193,7 @@ class Softmax(Function[Array], name="softmax", samples=lambda rng: _axis_samples
 
     def vjp(self, x: V, y: V, gy: V) -> V:
         y_gy = y * gy
-        gx: V = y_gy - y * y_gy.sum(axis=self.axis, keepdims=True)
+        gx: V = y_gy - y * y_gy.sum(axis=self.axis, keepdims=True)  # pyright: ignore[reportAssignmentType]  # NumPy types ndarray.sum as Any
         return gx
 
 
@@ -220,7 +220,7 @@ class LogSoftmax(
 
     def vjp(self, x: V, y: V, gy: V) -> V:
         # exp(y) is softmax(x), recovered from the output without a second pass over x.
-        gx: V = gy - Exp().of(y) * gy.sum(axis=self.axis, keepdims=True)
+        gx: V = gy - Exp().of(y) * gy.sum(axis=self.axis, keepdims=True)  # pyright: ignore[reportAssignmentType]  # NumPy types ndarray.sum as Any
         return gx
 
 

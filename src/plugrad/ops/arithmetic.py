@@ -36,10 +36,11 @@ def _number(x: object, op: str) -> float:
     """
     if type(x) is float or type(x) is int:  # the common cases first: this runs per op
         return x
+    # isinstance leaves np.integer's and np.floating's type arguments unknown: any will do.
     if isinstance(x, _INTEGERS) and not isinstance(x, _BOOLEANS):
-        return int(x)
+        return int(x)  # pyright: ignore[reportUnknownArgumentType]  # see above
     if isinstance(x, _FLOATS):
-        return float(x)
+        return float(x)  # pyright: ignore[reportUnknownArgumentType]  # see above
     raise TypeError(f"{op}: operands must be Variables, numpy.ndarrays or numbers, {_got(x)}")
 
 
@@ -58,15 +59,16 @@ def _int_constant(op: str, x: Operand, c: float) -> float:
 
 def _got(x: object) -> str:
     """What was passed instead of an operand, and what to do about it."""
+    kind = type(x).__name__
     if isinstance(x, complex | np.complexfloating):
         return f"got the complex number {x!r}; plugrad differentiates real functions only"
     if isinstance(x, list | tuple):
-        return f"got a {type(x).__name__}; wrap it with numpy.array(...) first"
+        return f"got a {kind}; wrap it with numpy.array(...) first"
     if isinstance(x, bool | np.bool_):
         return "got a bool; write 1.0 or 0.0 (or convert a mask with .astype(numpy.float64))"
     if x is None:
         return "got None"
-    return f"got {type(x).__name__}"
+    return f"got {kind}"
 
 
 def _broadcast_error(op: str, x0: Array, x1: Array) -> ValueError:
@@ -326,7 +328,7 @@ class Pow(Function[Array], name="pow", samples=_constant_op_samples(lambda: Pow(
         c = self.c
         # The common square needs no power at all (and x + x skips converting a Python
         # float, which costs more than the arithmetic on a 0-d array).
-        slope = x + x if c == 2 else x ** (c - 1) * c
+        slope: V = x + x if c == 2 else x ** (c - 1) * c  # pyright: ignore[reportAssignmentType]  # Any for a NumPy-integer c (NumPy stubs)
         return gy * slope
 
     def vjp_array(self, x: Array, gy: Array) -> Array:

@@ -433,7 +433,7 @@ def _draw(rng: np.random.Generator, *shape: int) -> Array:
 
 
 def _im2col_samples(rng: np.random.Generator) -> list[Sample]:
-    out = []
+    out: list[Sample] = []
     for shape, k, s, p in _SAMPLE_SETTINGS:
         for to_matrix in (True, False):
             out.append(
@@ -447,7 +447,7 @@ def _im2col_samples(rng: np.random.Generator) -> list[Sample]:
 
 
 def _col2im_samples(rng: np.random.Generator) -> list[Sample]:
-    out = []
+    out: list[Sample] = []
     for shape, k, s, p in _SAMPLE_SETTINGS:
         col_shape = im2col_array(np.zeros(shape), k, s, p, to_matrix=True).shape
         out.append(
@@ -461,7 +461,7 @@ def _col2im_samples(rng: np.random.Generator) -> list[Sample]:
 
 
 def _conv_samples(rng: np.random.Generator) -> list[Sample]:
-    out = []
+    out: list[Sample] = []
     for shape, k, s, p in _SAMPLE_SETTINGS:
         x = _draw(rng, *shape)
         weight = _draw(rng, 3, shape[1], *k)
@@ -473,7 +473,7 @@ def _conv_samples(rng: np.random.Generator) -> list[Sample]:
 
 
 def _deconv_samples(rng: np.random.Generator) -> list[Sample]:
-    out = []
+    out: list[Sample] = []
     for shape, k, s, p in _SAMPLE_SETTINGS:
         weight = _draw(rng, shape[1], 3, *k)
         x = _draw(rng, 1, shape[1], 3, 2)
@@ -485,7 +485,7 @@ def _deconv_samples(rng: np.random.Generator) -> list[Sample]:
 
 
 def _grad_w_samples(rng: np.random.Generator) -> list[Sample]:
-    out = []
+    out: list[Sample] = []
     for shape, k, s, p in _SAMPLE_SETTINGS:
         oh, ow = Window("sample", k, s, p).out_hw(shape)
         x, gy = _draw(rng, *shape), _draw(rng, shape[0], 3, oh, ow)

@@ -24,7 +24,7 @@ from plugrad.typing import Array, IndexKey, Operand, Shape, V
 Index = Any
 
 
-def _normalized(slices: object) -> Index:
+def _normalized(slices: IndexKey) -> Index:
     """Variables used as indices become their arrays; lists become arrays (NumPy's meaning)."""
     if isinstance(slices, Variable):
         return slices.data
@@ -37,8 +37,9 @@ def _normalized(slices: object) -> Index:
 
 def _may_repeat(slices: Index) -> bool:
     """Whether an entry of x can be selected more than once (integer index arrays)."""
-    parts = slices if isinstance(slices, tuple) else (slices,)
-    return any(isinstance(p, np.ndarray) and p.dtype.kind != "b" for p in parts)
+    # isinstance narrows Any to a tuple, or an ndarray, of unknowns: NumPy decides what they hold.
+    parts: tuple[Index, ...] = slices if isinstance(slices, tuple) else (slices,)  # pyright: ignore[reportUnknownVariableType]  # see above
+    return any(isinstance(p, np.ndarray) and p.dtype.kind != "b" for p in parts)  # pyright: ignore[reportUnknownArgumentType, reportUnknownMemberType]  # see above
 
 
 def _scatter(gy: Array, slices: Index, shape: Shape) -> Array:
@@ -57,7 +58,7 @@ class GetItem(Function[Array], name="get_item", samples=lambda rng: _get_item_sa
     __slots__ = ("slices",)
     retains_inputs = False  # the rule reads the input's shape only
 
-    def __init__(self, slices: object) -> None:
+    def __init__(self, slices: IndexKey) -> None:
         self.slices: Index = _normalized(slices)
 
     def forward(self, x: Array) -> Array:
@@ -84,7 +85,7 @@ class GetItemGrad(
     __slots__ = ("in_shape", "slices")
     retains_inputs = False  # the rule reads nothing of the input
 
-    def __init__(self, slices: object, in_shape: Shape) -> None:
+    def __init__(self, slices: IndexKey, in_shape: Shape) -> None:
         self.slices: Index = _normalized(slices)
         self.in_shape: tuple[int, ...] = tuple(in_shape)
 
@@ -116,7 +117,7 @@ def embed_id(x: Operand, W: Operand) -> Variable:  # noqa: N803  # DeZero's name
 def _get_item_samples(rng: np.random.Generator) -> list[Sample]:
     x = _samples.uniform(rng, (4, 3), -2.0, 2.0)
     mask = np.array([True, False, True, True])
-    settings: list[tuple[str, object]] = [
+    settings: list[tuple[str, IndexKey]] = [
         ("row", 1),
         ("slice", (slice(1, 3), slice(None, None, 2))),
         ("repeated ints", np.array([0, 2, 0, 3])),
@@ -125,7 +126,7 @@ def _get_item_samples(rng: np.random.Generator) -> list[Sample]:
         ("new axis, ellipsis", (None, Ellipsis, 1)),
     ]
     return [
-        Sample((x,), make=lambda s=index: GetItem(s), reference=lambda a, s=index: a[s], label=lab)  # type: ignore[misc]
+        Sample((x,), make=lambda s=index: GetItem(s), reference=lambda a, s=index: a[s], label=lab)  # type: ignore[misc]  # default-bound lambda
         for lab, index in settings
     ]
 

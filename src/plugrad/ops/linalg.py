@@ -128,6 +128,11 @@ def _matmul_samples(rng: np.random.Generator) -> list[Sample]:
     ]
 
 
+def _linear_reference(x: Array, w: Array, b: Array) -> Array:
+    y: Array = x @ w + b
+    return y
+
+
 def _linear_samples(rng: np.random.Generator) -> list[Sample]:
     def draw(*shape: int) -> Array:
         return rng.uniform(-1.0, 1.0, size=shape)
@@ -135,12 +140,12 @@ def _linear_samples(rng: np.random.Generator) -> list[Sample]:
     return [
         Sample(
             (draw(4, 3), draw(3, 2), draw(2)),
-            reference=lambda x, w, b: x @ w + b,
+            reference=_linear_reference,
             label="2-D x",
         ),
         Sample(
             (draw(2, 4, 3), draw(3, 2), draw(2)),
-            reference=lambda x, w, b: x @ w + b,
+            reference=_linear_reference,
             label="3-D x",
         ),
     ]

@@ -6,7 +6,10 @@ Every loss averages over the batch, the first axis (``len(x)``), as DeZero's do.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
+from numpy.typing import NDArray
 
 from plugrad._arrays import get_array_module
 from plugrad.core.function import Function
@@ -125,8 +128,9 @@ class SoftmaxCrossEntropy(
 
     def vjp(self, x: V, t: V, gy: V) -> tuple[V, None]:
         # The labels are integers: a constant, never differentiated.
-        onehot = _one_hot(data_of(t), data_of(x))
-        gx: V = (Softmax(1).of(x) - onehot) * (gy * (1.0 / max(x.shape[0], 1)))
+        onehot: NDArray[np.floating[Any]] = _one_hot(data_of(t), data_of(x))
+        n: int = x.shape[0]
+        gx: V = (Softmax(1).of(x) - onehot) * (gy * (1.0 / max(n, 1)))
         return gx, None
 
 
@@ -306,12 +310,16 @@ def accuracy(y: Operand, t: Operand) -> Variable:
     return Variable(np.asarray((pred == t_data).mean()))
 
 
+def _mse_reference(x0: Array, x1: Array) -> Array:
+    return np.asarray(((x0 - x1) ** 2).sum() / len(x0))
+
+
 def _mse_samples(rng: np.random.Generator) -> list[Sample]:
     shapes = [(4, 1), (3, 2), (5,)]
     return [
         Sample(
             (_samples.uniform(rng, s, -2.0, 2.0), _samples.uniform(rng, s, -2.0, 2.0)),
-            reference=lambda a, b: np.asarray(((a - b) ** 2).sum() / len(a)),
+            reference=_mse_reference,
             label=f"{s}",
         )
         for s in shapes

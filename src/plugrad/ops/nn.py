@@ -6,9 +6,11 @@ Both read the train switch (``plugrad.core.config.is_train``, set by ``test_mode
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from plugrad._arrays import get_array_module
 from plugrad.core.config import is_grad_enabled, is_train
@@ -16,7 +18,7 @@ from plugrad.core.function import Function
 from plugrad.core.spec import Sample
 from plugrad.core.variable import Variable, as_variable
 from plugrad.ops import _samples
-from plugrad.ops._checks import real_number
+from plugrad.ops._checks import is_array, real_number
 from plugrad.registry import resolve
 from plugrad.typing import Array, Operand, Shape, V
 
@@ -170,7 +172,7 @@ class BatchNorm(
         xhat = self.xhat if self.train else (x - self.shift) * self.inv_std
         return self._gradients(x, gamma, gy, xhat, self.inv_std)
 
-    def _normalized(self, x: V) -> tuple[V, V | Array]:
+    def _normalized(self, x: V) -> tuple[V, V | NDArray[np.floating[Any]]]:
         """xhat and 1 / std as functions of x, for ``vjp``.
 
         In training both depend on x through the batch statistics, so they are rebuilt from x:
@@ -180,20 +182,22 @@ class BatchNorm(
         if not self.train:
             return (x - self.shift) * self.inv_std, self.inv_std
         axes, _ = _layout(x.shape)
-        per_channel = 1.0 / (x.size // x.shape[1])  # 1 / the number of values in a channel
-        centered: V = x - x.sum(axis=axes, keepdims=True) * per_channel
-        variance: V = (centered * centered).sum(axis=axes, keepdims=True) * per_channel
+        per_channel: float = 1.0 / (x.size // x.shape[1])  # 1 / the number of values in a channel
+        centered: V = x - x.sum(axis=axes, keepdims=True) * per_channel  # pyright: ignore[reportAssignmentType]  # NumPy types ndarray.sum as Any
+        variance: V = (centered * centered).sum(axis=axes, keepdims=True) * per_channel  # pyright: ignore[reportAssignmentType]  # NumPy types ndarray.sum as Any
         inv_std = (variance + self.eps) ** -0.5
         return centered * inv_std, inv_std
 
-    def _gradients(self, x: V, gamma: V, gy: V, xhat: V, inv_std: V | Array) -> tuple[V, V, V]:
+    def _gradients(
+        self, x: V, gamma: V, gy: V, xhat: V, inv_std: V | NDArray[np.floating[Any]]
+    ) -> tuple[V, V, V]:
         """The rule, given xhat and 1 / std in the kind of the other arguments."""
         axes, param_shape = _layout(x.shape)
-        gbeta: V = gy.sum(axis=axes, keepdims=True)
-        ggamma: V = (gy * xhat).sum(axis=axes, keepdims=True)
+        gbeta: V = gy.sum(axis=axes, keepdims=True)  # pyright: ignore[reportAssignmentType]  # NumPy types ndarray.sum as Any
+        ggamma: V = (gy * xhat).sum(axis=axes, keepdims=True)  # pyright: ignore[reportAssignmentType]  # NumPy types ndarray.sum as Any
         scale = gamma.reshape(param_shape) * inv_std
         if self.train:  # x moves the batch mean and variance too
-            per_channel = 1.0 / (x.size // x.shape[1])
+            per_channel: float = 1.0 / (x.size // x.shape[1])
             gx = scale * (gy - gbeta * per_channel - xhat * (ggamma * per_channel))
         else:
             gx = scale * gy
@@ -215,8 +219,8 @@ def check_batch_norm_settings(decay: object, eps: object) -> tuple[float, float]
 
 def _check_running(name: str, value: object) -> None:
     """The running statistics are updated in place: writable floating-point arrays."""
-    if not isinstance(value, np.ndarray) or value.dtype.kind != "f":
-        kind = value.dtype if isinstance(value, np.ndarray) else type(value).__name__
+    if not is_array(value) or value.dtype.kind != "f":
+        kind = value.dtype if is_array(value) else type(value).__name__
         raise TypeError(
             f"batch_norm: {name} (a running statistic, updated in place) must be a "
             f"floating-point ndarray, got {kind}"
@@ -251,16 +255,21 @@ def batch_norm(
 batch_nrom = batch_norm
 
 
+def _masked(x: Array, mask: Array) -> Array:
+    y: Array = x * mask
+    return y
+
+
 def _dropout_samples(rng: np.random.Generator) -> list[Sample]:
-    samples = []
+    samples: list[Sample] = []
     for shape in [(3, 4), (2, 3, 2)]:
         mask = (rng.random(shape) > 0.4) * (1.0 / 0.6)
         x = _samples.uniform(rng, shape, -2.0, 2.0)
         samples.append(
             Sample(
                 (x,),
-                make=lambda m=mask: Dropout(m),  # type: ignore[misc]
-                reference=lambda a, m=mask: a * m,
+                make=partial(Dropout, mask),
+                reference=partial(_masked, mask=mask),
                 label=f"{shape}",
             )
         )
@@ -268,7 +277,7 @@ def _dropout_samples(rng: np.random.Generator) -> list[Sample]:
 
 
 def _batch_norm_samples(rng: np.random.Generator) -> list[Sample]:
-    samples = []
+    samples: list[Sample] = []
     for shape in [(5, 3), (3, 2, 2, 2)]:
         channels = shape[1]
         x = _samples.uniform(rng, shape, -2.0, 2.0)
@@ -277,7 +286,7 @@ def _batch_norm_samples(rng: np.random.Generator) -> list[Sample]:
         samples.append(
             Sample(
                 (x, gamma, beta),
-                make=lambda c=channels: BatchNorm(np.zeros(c), np.ones(c)),  # type: ignore[misc]
+                make=lambda c=channels: BatchNorm(np.zeros(c), np.ones(c)),  # type: ignore[misc]  # fresh running arrays per make
                 label=f"{shape} train mode",
             )
         )

@@ -275,7 +275,7 @@ def _indexes_for(x: Array, window: Window) -> Array:
 
 
 def _pooling_grad_samples(rng: np.random.Generator) -> list[Sample]:
-    out = []
+    out: list[Sample] = []
     for shape, k, s, p in _POOL_SETTINGS:
         window = Window("sample", k, s, p)
         indexes = _indexes_for(_distinct(rng, shape), window)
@@ -291,7 +291,7 @@ def _pooling_grad_samples(rng: np.random.Generator) -> list[Sample]:
 
 
 def _with_indexes_samples(rng: np.random.Generator) -> list[Sample]:
-    out = []
+    out: list[Sample] = []
     for shape, k, s, p in _POOL_SETTINGS:
         window = Window("sample", k, s, p)
         indexes = _indexes_for(_distinct(rng, shape), window)

@@ -169,7 +169,7 @@ def _reduction_samples(
     make: Callable[[int | Shape | None, bool], AnyFunction], x: Array
 ) -> list[Sample]:
     return [
-        Sample((x,), make=lambda a=axis, k=keep: make(a, k), label=f"axis={axis} keepdims={keep}")  # type: ignore[misc]
+        Sample((x,), make=lambda a=axis, k=keep: make(a, k), label=f"axis={axis} keepdims={keep}")  # type: ignore[misc]  # default-bound lambda
         for axis, keep in _AXIS_SETTINGS
     ]
 

@@ -12,7 +12,7 @@ from plugrad.core.function import Function
 from plugrad.core.spec import Sample
 from plugrad.core.variable import Variable, as_variable
 from plugrad.ops import _samples
-from plugrad.ops._checks import is_int, normalized_axes, shape_argument
+from plugrad.ops._checks import is_array, is_int, is_sequence, normalized_axes, shape_argument
 from plugrad.registry import resolve
 from plugrad.typing import Array, Axes, Operand, Shape, ShapeLike, V
 
@@ -107,8 +107,8 @@ def transpose(x: Operand, axes: Axes | None = None) -> Variable:
 
 
 def _axes_tuple(axes: object) -> Shape:
-    if isinstance(axes, Sequence) and not isinstance(axes, str | bytes):
-        items: list[object] = list(axes)
+    if is_sequence(axes):
+        items = list(axes)
         if all(is_int(a) for a in items):
             return tuple(int(a) for a in items if is_int(a))  # all of them, checked above
     raise TypeError(
@@ -249,7 +249,7 @@ class Concat(Function[*tuple[Array, ...]], name="concat", samples=lambda rng: _c
 def concat(xs: Sequence[Operand], axis: int = 0) -> Variable:
     """The inputs joined along an existing ``axis``, as NumPy's ``concatenate``."""
     given: object = xs  # untyped callers reach here too: one array would be split into rows
-    if isinstance(given, Variable | np.ndarray):
+    if isinstance(given, Variable) or is_array(given):
         raise TypeError(
             f"concat takes a sequence (list or tuple) of arrays, got one "
             f"{type(given).__name__} of shape {given.shape}; write concat([a, b], axis)"

@@ -1,4 +1,4 @@
-"""Arguments the run time refuses (waits on core/variable.py and the op modules)."""
+"""Arguments the run time refuses, which both checkers report."""
 
 import numpy as np
 
@@ -15,3 +15,14 @@ F.sum(x, axis="0")  # type: ignore[arg-type]  # pyright: ignore[reportArgumentTy
 x ** "2"  # type: ignore[operator]  # pyright: ignore[reportOperatorIssue]
 x**x  # type: ignore[operator]  # pyright: ignore[reportOperatorIssue]
 F.clip(x, "0", 1)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
+# bool is an int to the type system; the run time refuses it, and the operators say so.
+x + True  # type: ignore[deprecated]  # pyright: ignore[reportDeprecated]
+True + x  # type: ignore[deprecated]  # pyright: ignore[reportDeprecated]
+x - False  # type: ignore[deprecated]  # pyright: ignore[reportDeprecated]
+True - x  # type: ignore[deprecated]  # pyright: ignore[reportDeprecated]
+x * True  # type: ignore[deprecated]  # pyright: ignore[reportDeprecated]
+False * x  # type: ignore[deprecated]  # pyright: ignore[reportDeprecated]
+x / True  # type: ignore[deprecated]  # pyright: ignore[reportDeprecated]
+True / x  # type: ignore[deprecated]  # pyright: ignore[reportDeprecated]
+x**True  # type: ignore[deprecated]  # pyright: ignore[reportDeprecated]
+x + np.True_  # type: ignore[operator]  # pyright: ignore[reportOperatorIssue]

@@ -24,6 +24,9 @@ if x.grad is not None:
 # Operators with numbers and arrays on either side.
 assert_type(x + 1.0, Variable)
 assert_type(x + 1, Variable)
+assert_type(1 - x, Variable)  # an int is no bool: no deprecation report
+assert_type(x / 2, Variable)
+assert_type(x + np.int64(1), Variable)
 assert_type(1.0 + x, Variable)
 assert_type(2.0 * x, Variable)
 assert_type(x * 2, Variable)

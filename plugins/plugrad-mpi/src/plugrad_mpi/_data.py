@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 import secrets
-from typing import Any, final
+from typing import Any, TypeGuard, cast, final
 
 import numpy as np
 
@@ -42,8 +42,9 @@ class SubDataset(Dataset):
         self.base = base
         self.indices = np.asarray(indices, dtype=np.int64)
         self._copied = _has_array_data(base)
-        if isinstance(base, Dataset):
-            super().__init__(base.train, base.transform, base.target_transform)
+        dataset = _as_dataset(base)
+        if dataset is not None:
+            super().__init__(dataset.train, dataset.transform, dataset.target_transform)
         else:
             super().__init__()
 
@@ -65,13 +66,24 @@ class SubDataset(Dataset):
 def _has_array_data(base: SizedDataset) -> bool:
     # Rows can be copied out only where examples are plain rows: a data set that overrides
     # __getitem__ (generating or augmenting examples) is read through it.
+    dataset = _as_dataset(base)
     return (
-        isinstance(base, Dataset)
-        and type(base).__getitem__ is Dataset.__getitem__
-        and isinstance(base.data, np.ndarray)
-        and (base.label is None or isinstance(base.label, np.ndarray))
-        and len(base.data) == len(base)
+        dataset is not None
+        and type(dataset).__getitem__ is Dataset.__getitem__
+        and _is_array(dataset.data)
+        and (dataset.label is None or _is_array(dataset.label))
+        and len(dataset.data) == len(dataset)
     )
+
+
+def _as_dataset(base: SizedDataset) -> Dataset[object, object] | None:
+    """``base`` if it is a plugrad ``Dataset`` (whose examples are of types unknown here)."""
+    # isinstance alone leaves the type arguments unknown to pyright; the cast states them.
+    return cast("Dataset[object, object]", base) if isinstance(base, Dataset) else None
+
+
+def _is_array(value: object) -> TypeGuard[Array]:
+    return isinstance(value, np.ndarray)
 
 
 def shard_indices(order: Array, size: int, rank: int, force_equal_length: bool) -> Array:
