@@ -85,7 +85,7 @@ def im2col_loops(
     (kh, kw), (sh, sw), (ph, pw) = kernel, stride, pad
     oh, ow = out_size(h, kh, sh, ph), out_size(w, kw, sw, pw)
     xp = pad_image(x, ph, pw)
-    rows = []
+    rows: list[Array] = []
     for i in range(n):
         for r in range(oh):
             for q in range(ow):

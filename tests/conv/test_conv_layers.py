@@ -9,6 +9,7 @@ import pytest
 
 import plugrad.layers as L  # DeZero's convention
 from plugrad import Variable, test_mode
+from plugrad.typing import Array
 from plugrad.utils import gradient_check
 from tests.conv.conv_reference import conv2d_loops, deconv2d_loops
 
@@ -111,7 +112,11 @@ def test_batch_norm_layer_gradient() -> None:
     layer(x)  # size the parameters
     layer.gamma.data[:] = [0.5, 1.5, 2.0]
     weights = rng.normal(size=(4, 3))
-    assert gradient_check(lambda v: layer(v) * weights, x)
+
+    def weighted(v: Variable | Array) -> Variable:
+        return layer(v) * weights
+
+    assert gradient_check(weighted, x)
 
 
 def test_batch_norm_keeps_float32() -> None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 import pytest
 
@@ -20,11 +18,15 @@ from plugrad.functions_conv import (
     pooling,
 )
 from plugrad.registry import active_registry
+from plugrad.typing import Array
 from tests.conv.conv_gradcheck import check_first_order, check_second_order
 from tests.conv.conv_reference import conv2d_loops, deconv2d_loops, im2col_loops
 
+Pair = tuple[int, int]
+ConvCase = tuple[tuple[int, int, int, int], int, Pair, Pair, Pair]
+
 # (x shape, out channels, kernel, stride, pad)
-CONV_CASES = [
+CONV_CASES: list[ConvCase] = [
     ((2, 3, 5, 5), 4, (3, 3), (1, 1), (0, 0)),
     ((1, 2, 6, 7), 3, (3, 2), (2, 1), (1, 0)),
     ((2, 1, 4, 4), 2, (1, 1), (1, 1), (0, 0)),
@@ -33,14 +35,14 @@ CONV_CASES = [
 ]
 
 
-def _ids(case: tuple[object, ...]) -> str:
+def _ids(case: ConvCase) -> str:
     shape, oc, k, s, p = case
     return f"x{shape}-oc{oc}-k{k}-s{s}-p{p}"
 
 
 @pytest.mark.parametrize("case", CONV_CASES, ids=_ids)
 @pytest.mark.parametrize("with_bias", [True, False])
-def test_conv2d_matches_loops(case: tuple[Any, ...], with_bias: bool) -> None:
+def test_conv2d_matches_loops(case: ConvCase, with_bias: bool) -> None:
     shape, oc, k, s, p = case
     rng = np.random.default_rng(1)
     x = rng.standard_normal(shape)
@@ -53,7 +55,7 @@ def test_conv2d_matches_loops(case: tuple[Any, ...], with_bias: bool) -> None:
 
 
 @pytest.mark.parametrize("case", CONV_CASES, ids=_ids)
-def test_deconv2d_matches_loops(case: tuple[Any, ...]) -> None:
+def test_deconv2d_matches_loops(case: ConvCase) -> None:
     shape, oc, k, s, p = case
     rng = np.random.default_rng(2)
     # deconv of an input the size of a conv output gives back the conv's input size
@@ -89,7 +91,7 @@ def test_deconv_is_the_adjoint_of_conv() -> None:
 
 
 @pytest.mark.parametrize("case", CONV_CASES, ids=_ids)
-def test_im2col_matches_loops(case: tuple[Any, ...]) -> None:
+def test_im2col_matches_loops(case: ConvCase) -> None:
     shape, _, k, s, p = case
     x = np.random.default_rng(5).standard_normal(shape)
     matrix = im2col_array(x, k, s, p, to_matrix=True)
@@ -179,9 +181,19 @@ def test_gradient_check_of_conv_through_public_api() -> None:
         rng.standard_normal((3, 2, 2, 2)),
         rng.standard_normal(3),
     )
-    assert gradient_check(lambda v: conv2d(v, W, b, stride=1, pad=1), x)
-    assert gradient_check(lambda v: conv2d(x, v, b, stride=2, pad=0), W)
-    assert gradient_check(lambda v: conv2d(x, W, v, stride=1, pad=0), b)
+
+    def of_x(v: Variable | Array) -> Variable:
+        return conv2d(v, W, b, stride=1, pad=1)
+
+    def of_w(v: Variable | Array) -> Variable:
+        return conv2d(x, v, b, stride=2, pad=0)
+
+    def of_b(v: Variable | Array) -> Variable:
+        return conv2d(x, W, v, stride=1, pad=0)
+
+    assert gradient_check(of_x, x)
+    assert gradient_check(of_w, W)
+    assert gradient_check(of_b, b)
 
 
 def test_matches_torch_when_installed() -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
 
 import numpy as np
 import pytest
@@ -13,8 +13,11 @@ from plugrad.registry import active_registry
 from tests.conv.conv_gradcheck import check_first_order, check_second_order
 from tests.conv.conv_reference import pool_loops
 
+Pair = tuple[int, int]
+PoolCase = tuple[tuple[int, int, int, int], Pair, Pair, Pair]
+
 # (x shape, kernel, stride, pad)
-POOL_CASES = [
+POOL_CASES: list[PoolCase] = [
     ((2, 3, 4, 4), (2, 2), (2, 2), (0, 0)),
     ((1, 2, 5, 6), (3, 2), (1, 2), (1, 0)),
     ((1, 1, 7, 7), (3, 3), (2, 2), (1, 1)),
@@ -22,13 +25,13 @@ POOL_CASES = [
 ]
 
 
-def _ids(case: tuple[object, ...]) -> str:
+def _ids(case: PoolCase) -> str:
     shape, k, s, p = case
     return f"x{shape}-k{k}-s{s}-p{p}"
 
 
 @pytest.mark.parametrize("case", POOL_CASES, ids=_ids)
-def test_max_pooling_matches_loops(case: tuple[Any, ...]) -> None:
+def test_max_pooling_matches_loops(case: PoolCase) -> None:
     shape, k, s, p = case
     x = np.random.default_rng(1).standard_normal(shape)
     y = pooling(x, k, s, p)
@@ -37,7 +40,7 @@ def test_max_pooling_matches_loops(case: tuple[Any, ...]) -> None:
 
 
 @pytest.mark.parametrize("case", POOL_CASES, ids=_ids)
-def test_average_pooling_matches_loops(case: tuple[Any, ...]) -> None:
+def test_average_pooling_matches_loops(case: PoolCase) -> None:
     shape, k, s, p = case
     x = np.random.default_rng(2).standard_normal(shape)
     y = average_pooling(x, k, s, p)
@@ -59,9 +62,9 @@ def test_max_pooling_gradient_goes_to_the_maximum() -> None:
 
 
 @pytest.mark.parametrize("op", [pooling, average_pooling, pooling_simple])
-def test_float32_stays_float32(op: object) -> None:
+def test_float32_stays_float32(op: Callable[[Variable, int, int], Variable]) -> None:
     x = Variable(np.random.default_rng(3).standard_normal((2, 3, 6, 6)).astype(np.float32))
-    y = op(x, 2, 2)  # type: ignore[operator]
+    y = op(x, 2, 2)
     assert y.dtype == np.float32
     y.backward(create_graph=True)
     assert x.grad is not None

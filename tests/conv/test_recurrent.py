@@ -36,7 +36,7 @@ def test_rnn_matches_numpy() -> None:
 
 def _lstm_numpy(lstm: L.LSTM, xs: Any) -> list[Any]:
     h = c = None
-    out = []
+    out: list[Any] = []
     for x in xs:
 
         def gate(x2: L.Linear, h2: L.Linear, x: Any = x, h: Any = h) -> Any:

@@ -4,8 +4,11 @@ views they return (issue 15: faster im2col/col2im on small images)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
+from numpy.typing import NDArray
 
 import plugrad.functions as F  # DeZero's convention
 from plugrad import Variable, no_grad
@@ -96,7 +99,9 @@ def test_dezero_layout_blocks_are_adjoint_and_match_the_matrix(
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_chained_convolutions_pass_batch_last_views_and_match_loops(dtype: type) -> None:
+def test_chained_convolutions_pass_batch_last_views_and_match_loops(
+    dtype: type[np.floating[Any]],
+) -> None:
     """conv2d -> relu -> conv2d -> deconv2d, each taking the previous one's (N, C, H, W) view
     of batch-last memory, against nested loops; gradients flow back with the input's dtype."""
     rng = _rng()
@@ -180,7 +185,7 @@ def test_pooling_gradient_is_exact_even_with_inf_and_nan(
     window = Window("test", kernel, stride, pad)
     x = rng.standard_normal(shape)
     views = tap_views(x, window)
-    indexes = np.argmax(np.stack(views), axis=0)
+    indexes: NDArray[np.intp] = np.argmax(np.stack(views), axis=0)
     gy = rng.standard_normal(indexes.shape)
     op = PoolingGrad(shape, indexes, kernel, stride, pad)
     np.testing.assert_allclose(op.forward(gy), _scattered(gy, indexes, shape, window))

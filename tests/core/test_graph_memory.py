@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 import sys
 import weakref
-from collections.abc import Iterator
+from collections.abc import Generator
 from contextlib import contextmanager
 
 import numpy as np
@@ -36,7 +36,7 @@ def _chain(
 
 
 @contextmanager
-def _gc_disabled() -> Iterator[None]:
+def _gc_disabled() -> Generator[None, None, None]:
     was_enabled = gc.isenabled()
     gc.disable()
     try:

@@ -25,6 +25,9 @@ from plugrad.utils import GradientCheckError, gradient_check
 
 Op = Callable[..., Variable]
 Reference = Callable[..., Array]
+UnaryOp = Callable[[Variable], Variable]
+UnaryReference = Callable[[Array], Array]
+BinaryOp = Callable[[Variable, Variable], Variable]  # one of the two may be an ndarray instead
 
 
 @dataclass(frozen=True)
@@ -65,7 +68,7 @@ def _shape_id(shapes: tuple[tuple[int, ...], ...]) -> str:
 
 
 def _binary_cases() -> list[Case]:
-    ops: list[tuple[str, Op, Reference, str]] = [
+    ops: list[tuple[str, BinaryOp, Reference, str]] = [
         ("add", F.add, np.add, "any"),
         ("sub", F.sub, np.subtract, "any"),
         ("mul", F.mul, np.multiply, "any"),
@@ -86,7 +89,7 @@ UNARY_SHAPES: list[tuple[int, ...]] = [(), (4,), (2, 3)]
 
 
 def _unary_cases() -> list[Case]:
-    ops: list[tuple[str, Op, Reference, str]] = [
+    ops: list[tuple[str, UnaryOp, UnaryReference, str]] = [
         ("neg", F.neg, np.negative, "any"),
         ("square", F.square, np.square, "any"),
         ("exp", F.exp, np.exp, "any"),
@@ -108,51 +111,74 @@ def _unary_cases() -> list[Case]:
         ("rmul_int", lambda x: 3 * x, lambda x: 3 * x, "any"),
     ]
     return [
-        Case(f"{name}[{_shape_id((shape,))}]", op, ref, (domain,), (shape,))
+        _unary_case(f"{name}[{_shape_id((shape,))}]", op, ref, shape, domain)
         for name, op, ref, domain in ops
         for shape in UNARY_SHAPES
     ]
 
 
-def _sum_reference(axis: int | tuple[int, ...] | None, keepdims: bool) -> Reference:
-    return lambda x: np.sum(x, axis=axis, keepdims=keepdims)
+def _unary_case(
+    label: str, op: UnaryOp, reference: UnaryReference, shape: tuple[int, ...], domain: str = "any"
+) -> Case:
+    return Case(label, op, reference, (domain,), (shape,))
+
+
+def _sum_to_case(source: tuple[int, ...], target: tuple[int, ...]) -> Case:
+    return _unary_case(
+        f"sum_to[{_shape_id((source, target))}]",
+        lambda x: F.sum_to(x, target),
+        lambda x: _numpy_sum_to(x, target),
+        source,
+    )
+
+
+def _broadcast_to_case(source: tuple[int, ...], target: tuple[int, ...]) -> Case:
+    return _unary_case(
+        f"broadcast_to[{_shape_id((source, target))}]",
+        lambda x: F.broadcast_to(x, target),
+        lambda x: np.broadcast_to(x, target),
+        source,
+    )
+
+
+def _reshape_case(source: tuple[int, ...], target: tuple[int, ...]) -> Case:
+    return _unary_case(
+        f"reshape[{_shape_id((source, target))}]",
+        lambda x: F.reshape(x, target),
+        lambda x: np.reshape(x, target),
+        source,
+    )
+
+
+def _transpose_case(source: tuple[int, ...], axes: tuple[int, ...] | None) -> Case:
+    return _unary_case(
+        f"transpose[{_shape_id((source,))} axes={axes}]",
+        lambda x: F.transpose(x, axes),
+        lambda x: np.transpose(x, axes),
+        source,
+    )
+
+
+def _sum_case(source: tuple[int, ...], axis: int | tuple[int, ...] | None, keepdims: bool) -> Case:
+    return _unary_case(
+        f"sum[{_shape_id((source,))} axis={axis} keepdims={keepdims}]",
+        lambda x: F.sum(x, axis, keepdims),
+        lambda x: np.sum(x, axis=axis, keepdims=keepdims),
+        source,
+    )
 
 
 def _shape_cases() -> list[Case]:
     cases: list[Case] = []
     for source, target in [((2, 3), (1, 3)), ((2, 3), (3,)), ((2, 3, 4), (3, 1)), ((4,), ())]:
-        cases.append(
-            Case(
-                f"sum_to[{_shape_id((source, target))}]",
-                lambda x, t=target: F.sum_to(x, t),
-                lambda x, t=target: _numpy_sum_to(x, t),
-                ("any",),
-                (source,),
-            )
-        )
+        cases.append(_sum_to_case(source, target))
     for source, target in [((3,), (2, 3)), ((1, 3), (4, 3)), ((), (2, 2)), ((2, 1), (2, 3, 4))]:
         # the last one is not a valid broadcast: (2, 1) -> (2, 3, 4) fails in NumPy too
         if not _broadcastable(source, target):
             continue
-        cases.append(
-            Case(
-                f"broadcast_to[{_shape_id((source, target))}]",
-                lambda x, t=target: F.broadcast_to(x, t),
-                lambda x, t=target: np.broadcast_to(x, t),
-                ("any",),
-                (source,),
-            )
-        )
+        cases.append(_broadcast_to_case(source, target))
     for source, target in [((2, 3), (3, 2)), ((6,), (2, 3)), ((2, 3), (6,)), ((2, 3, 4), (4, 6))]:
-        cases.append(
-            Case(
-                f"reshape[{_shape_id((source, target))}]",
-                lambda x, t=target: F.reshape(x, t),
-                lambda x, t=target: np.reshape(x, t),
-                ("any",),
-                (source,),
-            )
-        )
+        cases.append(_reshape_case(source, target))
     transposes: list[tuple[tuple[int, ...], tuple[int, ...] | None]] = [
         ((2, 3), None),
         ((2, 3, 4), None),
@@ -161,16 +187,8 @@ def _shape_cases() -> list[Case]:
         ((2, 3, 4), (0, -1, 1)),
     ]
     for source, axes in transposes:
-        cases.append(
-            Case(
-                f"transpose[{_shape_id((source,))} axes={axes}]",
-                lambda x, a=axes: F.transpose(x, a),
-                lambda x, a=axes: np.transpose(x, a),
-                ("any",),
-                (source,),
-            )
-        )
-    cases.append(Case("method.T[2x3]", lambda x: x.T, np.transpose, ("any",), ((2, 3),)))
+        cases.append(_transpose_case(source, axes))
+    cases.append(_unary_case("method.T[2x3]", lambda x: x.T, np.transpose, (2, 3)))
     sums: list[tuple[tuple[int, ...], int | tuple[int, ...] | None, bool]] = [
         ((4,), None, False),
         ((2, 3, 4), None, False),
@@ -182,15 +200,7 @@ def _shape_cases() -> list[Case]:
         ((2, 3), (0, 1), False),
     ]
     for source, axis, keepdims in sums:
-        cases.append(
-            Case(
-                f"sum[{_shape_id((source,))} axis={axis} keepdims={keepdims}]",
-                lambda x, a=axis, k=keepdims: F.sum(x, a, k),
-                _sum_reference(axis, keepdims),
-                ("any",),
-                (source,),
-            )
-        )
+        cases.append(_sum_case(source, axis, keepdims))
     for a_shape, b_shape in [
         ((2, 3), (3, 4)),
         ((2, 2, 3), (3, 4)),
@@ -251,7 +261,7 @@ def _replace(xs: tuple[Array, ...], index: int, value: Array) -> tuple[Array, ..
 def _first_order(case: Case, W: Array, xs: tuple[Array, ...]) -> list[Array]:
     variables = [Variable(x.copy()) for x in xs]
     _loss(case, W, *variables).backward()
-    grads = []
+    grads: list[Array] = []
     for v in variables:
         assert v.grad is not None, f"{case.label}: no gradient for an input"
         grads.append(v.grad.data)
@@ -345,8 +355,12 @@ class WrongSquare(Function[Array]):
 
 def test_gradient_check_raises_with_both_values_on_a_wrong_op() -> None:
     x = np.array([1.0, 2.0])
+
+    def wrong_square(v: Variable | Array) -> Variable:
+        return WrongSquare()(v)
+
     with pytest.raises(GradientCheckError) as info:
-        gradient_check(lambda v: WrongSquare()(v), x)
+        gradient_check(wrong_square, x)
     message = str(info.value)
     assert "backprop" in message
     assert "numerical" in message

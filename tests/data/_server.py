@@ -14,7 +14,7 @@ import urllib.parse
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
-from typing import ClassVar
+from typing import ClassVar, cast
 
 
 @dataclass
@@ -121,12 +121,12 @@ class _HTTPServer(ThreadingHTTPServer):
 
 
 class _Handler(BaseHTTPRequestHandler):
-    server: _HTTPServer
     timeout = 5.0  # no handler waits longer than this on its client
     protocol_version = "HTTP/1.0"  # one request per connection, closed after the body
 
     def do_GET(self) -> None:
-        self.server.fixture.answer(self)
+        server = cast(_HTTPServer, self.server)  # the base types it as any BaseServer
+        server.fixture.answer(self)
 
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002  # the base's name
         """Quiet: the tests read ``requests`` instead."""

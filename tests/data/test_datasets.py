@@ -304,9 +304,19 @@ def test_show_draws_random_images_in_a_grid(
 ) -> None:
     plt = pytest.importorskip("matplotlib.pyplot", reason="show() draws with matplotlib")
     drawn: list[tuple[np.ndarray, object]] = []
-    monkeypatch.setattr(plt, "imshow", lambda grid, **kw: drawn.append((grid, kw.get("cmap"))))
-    monkeypatch.setattr(plt, "axis", lambda *args: None)
-    monkeypatch.setattr(plt, "show", lambda: drawn.append((np.zeros(0), "shown")))
+
+    def imshow(grid: np.ndarray, **kw: object) -> None:
+        drawn.append((grid, kw.get("cmap")))
+
+    def axis(*args: object) -> None:
+        pass
+
+    def show() -> None:
+        drawn.append((np.zeros(0), "shown"))
+
+    monkeypatch.setattr(plt, "imshow", imshow)
+    monkeypatch.setattr(plt, "axis", axis)
+    monkeypatch.setattr(plt, "show", show)
     files, images, _labels = _tiny_mnist()
     for name, body in files.items():
         (tmp_path / name).write_bytes(body)

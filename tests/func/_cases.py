@@ -8,7 +8,7 @@ differences (``_numeric``).
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 import numpy as np
 from numpy.typing import NDArray
@@ -169,3 +169,10 @@ def scalar(case: Case) -> Callable[[Operand], Variable]:
         return F.sum(case.f(x) * w)
 
     return total
+
+
+def on_variables(f: Callable[[Variable], Variable]) -> Callable[[Operand], Variable]:
+    """``f`` as the transforms see it: whatever operand they are given, they call ``f`` with a
+    Variable (their node).  Their types cannot say so (``grad(f)`` takes what ``f`` takes), nor
+    give a lambda's parameter a type (a ParamSpec does not): this gives it ``Variable``."""
+    return cast(Callable[[Operand], Variable], f)

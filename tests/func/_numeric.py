@@ -26,7 +26,7 @@ def values(f: Callable[[Array], object], x: Array) -> Array:
 def jacobian(f: Callable[[Array], object], x: Array, h: float = FIRST_STEP) -> Array:
     """d f / d x by central differences, of shape ``f(x).shape + x.shape``."""
     out_shape = values(f, x).shape
-    columns = []
+    columns: list[Array] = []
     for i in range(x.size):
         flat = np.zeros(x.size)
         flat[i] = h

@@ -21,12 +21,17 @@ from tests.func._ops import DezeroStyleSin, Scatter
 rng = np.random.default_rng(42)
 K = 3
 
+# An operation runs on Batched stacks and on plain ndarrays alike, so its values are Any.
+Unary = Callable[[Any], Any]
+Binary = Callable[[Any, Any], Any]
+Operation = Unary | Binary
+
 
 def _stack(*shape: int) -> Array:
     return rng.uniform(-1.0, 1.0, (K, *shape))
 
 
-def _same_as_each(operation: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
+def _same_as_each(operation: Operation, *args: Any, **kwargs: Any) -> None:
     """``operation`` on Batched arguments equals ``operation`` on each value, stacked."""
     stacks = [Batched(np.asarray(a)) if isinstance(a, _Stacked) else a for a in args]
     batched = operation(*stacks, **kwargs)
@@ -49,7 +54,7 @@ def S(*shape: int) -> _Stacked:  # short, as the tables below read
     return _stack(*shape).view(_Stacked)
 
 
-ELEMENTWISE = [
+ELEMENTWISE: list[tuple[str, Operation, tuple[Any, ...]]] = [
     ("add", lambda a, b: a + b, (S(2, 3), np.ones(3))),
     ("radd", lambda a, b: b + a, (S(2, 3), np.ones((4, 2, 3)))),
     ("sub both", lambda a, b: a - b, (S(2, 3), S(2, 1))),
@@ -72,9 +77,7 @@ ELEMENTWISE = [
 @pytest.mark.parametrize(
     ("operation", "args"), [c[1:] for c in ELEMENTWISE], ids=[c[0] for c in ELEMENTWISE]
 )
-def test_elementwise_with_broadcasting(
-    operation: Callable[..., Any], args: tuple[Any, ...]
-) -> None:
+def test_elementwise_with_broadcasting(operation: Operation, args: tuple[Any, ...]) -> None:
     _same_as_each(operation, *args)
 
 
@@ -99,12 +102,12 @@ def test_matmul(args: tuple[Any, Any]) -> None:
 
 def test_matmul_cases_it_does_not_carry_refuse() -> None:
     with pytest.raises(Unbatchable):
-        Batched(_stack(3)) @ Batched(_stack(3))
+        _ = Batched(_stack(3)) @ Batched(_stack(3))
     with pytest.raises(Unbatchable):
-        np.ones((2, 3)) @ Batched(_stack(3))
+        _ = np.ones((2, 3)) @ Batched(_stack(3))
 
 
-SHAPES = [
+SHAPES: list[tuple[str, Unary]] = [
     ("reshape", lambda a: a.reshape(3, 2)),
     ("reshape tuple", lambda a: a.reshape((6,))),
     ("reshape -1", lambda a: a.reshape(-1, 1)),
@@ -137,7 +140,7 @@ SHAPES = [
 
 
 @pytest.mark.parametrize("operation", [c[1] for c in SHAPES], ids=[c[0] for c in SHAPES])
-def test_shapes_reductions_and_indexing(operation: Callable[[Any], Any]) -> None:
+def test_shapes_reductions_and_indexing(operation: Unary) -> None:
     _same_as_each(operation, S(2, 3))
 
 
@@ -193,7 +196,10 @@ def test_run_rule_falls_back_to_one_value_at_a_time() -> None:
 
 
 def _without_stacks(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(plugrad.func, "_rows_at_once", lambda *args: None)
+    def no_stack(*args: object) -> None:
+        return None
+
+    monkeypatch.setattr(plugrad.func, "_rows_at_once", no_stack)
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])

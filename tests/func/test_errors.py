@@ -9,6 +9,7 @@ import plugrad.functions as F
 from plugrad import Variable
 from plugrad.func import grad, hessian, hvp, jacfwd, jacrev, jvp, value_and_grad, vjp
 from plugrad.typing import Operand
+from tests.func._cases import on_variables
 from tests.func._ops import ArrayOnlyExp
 
 
@@ -38,20 +39,20 @@ def test_argnums_out_of_range_or_malformed() -> None:
     with pytest.raises(ValueError, match="argnums is empty"):
         jacfwd(f, argnums=())
     with pytest.raises(TypeError, match="argnums must be an int or a tuple of ints"):
-        grad(f, argnums=[0, 1])  # type: ignore[call-overload]
+        grad(f, argnums=[0, 1])  # type: ignore[call-overload]  # a list, on purpose
     with pytest.raises(TypeError, match="argnums must be an int or a tuple of ints"):
         grad(f, argnums=True)
     with pytest.raises(TypeError, match="argnums must be one int"):
-        hessian(f, argnums=(0, 1))  # type: ignore[arg-type]
+        hessian(f, argnums=(0, 1))  # type: ignore[arg-type]  # a tuple, on purpose
 
 
 def test_bad_arguments_and_outputs() -> None:
     with pytest.raises(TypeError, match=r"argument 0 has dtype int64.*floating"):
-        grad(lambda x: x * x)(2)
+        grad(on_variables(lambda x: x * x))(2)
     with pytest.raises(TypeError, match="argument 0 must be a Variable, an ndarray or a number"):
-        grad(lambda x: x * x)("2")
+        grad(on_variables(lambda x: x * x))("2")  # type: ignore[arg-type]  # a str, on purpose
     with pytest.raises(TypeError, match="f must return one Variable, got tuple"):
-        jacrev(lambda x: (x, x))(np.ones(2))  # type: ignore[arg-type, return-value]
+        jacrev(lambda x: (x, x))(np.ones(2))  # type: ignore[arg-type, return-value]  # f returns a tuple, on purpose
     with pytest.raises(ValueError, match=r"cotangent has shape \(3,\), but f's output"):
         vjp(F.sin, np.ones(2))[1](np.ones(3))
     with pytest.raises(ValueError, match=r"tangent 0 has shape \(3,\), but primal 0"):
@@ -66,22 +67,25 @@ def test_inputs_the_output_does_not_reach_get_zeros() -> None:
     def f(x: Operand, y: Operand) -> Variable:
         return F.sum(F.sin(x))
 
+    def sin_of_first(a: Operand, b: Operand) -> Variable:
+        return F.sin(a)
+
     x, y = np.ones(2), np.ones((3, 2))
     _, gy = grad(f, argnums=(0, 1))(x, y)
     assert gy.shape == (3, 2)
     assert not gy.data.any()
-    _, jy = jacrev(lambda a, b: F.sin(a), (0, 1))(x, y)
+    _, jy = jacrev(sin_of_first, (0, 1))(x, y)
     assert jy.shape == (2, 3, 2)
     assert not jy.data.any()
-    _, jy = jacfwd(lambda a, b: F.sin(a), (0, 1))(x, y)
+    _, jy = jacfwd(sin_of_first, (0, 1))(x, y)
     assert jy.shape == (2, 3, 2)
     assert not jy.data.any()
     _, tangent = jvp(lambda a: F.sum(a * 0.0) + 1.0, (x,), (x,))
     assert float(tangent.data) == 0.0
     # A function that ignores its argument entirely, or returns a plain number.
-    assert float(grad(lambda a: F.as_variable(np.array(3.0)))(1.0).data) == 0.0
-    assert not hessian(lambda a: 2.0)(np.ones(2)).data.any()  # type: ignore[arg-type, return-value]
-    assert not jacfwd(lambda a: np.ones(3))(np.ones(2)).data.any()  # type: ignore[arg-type, return-value]
+    assert float(grad(on_variables(lambda a: F.as_variable(np.array(3.0))))(1.0).data) == 0.0
+    assert not hessian(lambda a: 2.0)(np.ones(2)).data.any()  # type: ignore[arg-type, return-value]  # a number, on purpose
+    assert not jacfwd(lambda a: np.ones(3))(np.ones(2)).data.any()  # type: ignore[arg-type, return-value]  # an ndarray, on purpose
 
 
 def test_a_first_order_only_op_under_a_second_derivative_names_the_op() -> None:
@@ -91,7 +95,7 @@ def test_a_first_order_only_op_under_a_second_derivative_names_the_op() -> None:
     np.testing.assert_allclose(grad(f)(np.ones(2)).data, np.exp(np.ones(2)))
     np.testing.assert_allclose(jacrev(f)(np.ones(2)).data, np.exp(np.ones(2)))
     with pytest.raises(NotImplementedError, match="ArrayOnlyExp"):
-        grad(grad(lambda v: f(v)))(1.0)
+        grad(grad(on_variables(lambda v: f(v))))(1.0)
     with pytest.raises(NotImplementedError, match="ArrayOnlyExp"):
         hessian(f)(np.ones(2))
     with pytest.raises(NotImplementedError, match=r"^jvp: .*ArrayOnlyExp.*two reverse passes"):

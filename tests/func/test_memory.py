@@ -10,7 +10,7 @@ from __future__ import annotations
 import gc
 import tracemalloc
 import weakref
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
 from contextlib import contextmanager
 
 import numpy as np
@@ -20,6 +20,7 @@ import plugrad.functions as F
 from plugrad import Variable, gradients
 from plugrad.func import grad, hessian, hvp, jacfwd, jvp
 from plugrad.typing import Array, Operand
+from tests.func._cases import on_variables
 
 SIZE = 20_000  # 160 kB per array: a leaked graph of a few arrays is easy to see
 ITERATIONS = 40
@@ -27,7 +28,7 @@ MiB = 1 << 20
 
 
 @contextmanager
-def _collector_off() -> Iterator[None]:
+def _collector_off() -> Generator[None, None, None]:
     was_enabled = gc.isenabled()
     gc.collect()
     gc.disable()
@@ -78,7 +79,7 @@ def gradients_second_derivative() -> object:
 
 STEPS: dict[str, Callable[[], object]] = {
     "gradients": gradients_second_derivative,
-    "grad of grad": lambda: grad(lambda v: F.sum(grad(_f)(v)))(_data()),
+    "grad of grad": lambda: grad(on_variables(lambda v: F.sum(grad(_f)(v))))(_data()),
     "hvp": lambda: hvp(_f, _data(), _data()),
     "jvp of grad": lambda: jvp(grad(_f), (_data(),), (_data(),)),
     "value on a Variable": lambda: grad(_f)(Variable(_data())),
@@ -111,6 +112,6 @@ def test_the_graph_of_a_transform_goes_by_reference_counting() -> None:
         return F.sum(y * y)
 
     with _collector_off():
-        g = grad(grad(lambda v: F.sum(grad(f)(v))))(np.array(0.5))
+        g = grad(grad(on_variables(lambda v: F.sum(grad(f)(v)))))(np.array(0.5))
         assert all(ref() is None for ref in seen)
     assert np.isfinite(g.data)

@@ -14,6 +14,7 @@ from plugrad import Variable, no_grad
 from plugrad.func import grad, hessian, hvp, jacfwd, jacrev, jvp, value_and_grad, vjp
 from plugrad.typing import Operand
 from tests.func import _numeric
+from tests.func._cases import on_variables
 
 Scalar = Callable[[Operand], Variable]
 
@@ -54,7 +55,7 @@ def _exp_of_dot(x: Operand) -> Variable:
     return F.exp(F.sum(F.as_variable(x) * A))
 
 
-FOURTH_ORDER = {
+FOURTH_ORDER: dict[str, Callable[[Scalar], Scalar]] = {
     "rev rev rev rev": lambda f: jacrev(jacrev(jacrev(jacrev(f)))),
     "fwd fwd fwd fwd": lambda f: jacfwd(jacfwd(jacfwd(jacfwd(f)))),
     "fwd rev fwd rev": lambda f: jacfwd(jacrev(jacfwd(jacrev(f)))),
@@ -93,22 +94,25 @@ def test_third_order_mixed_partials() -> None:
 def test_no_perturbation_confusion() -> None:
     # d/dx (x * d/dy (x + y)) = d/dx (x * 1) = 1; confusing the two inputs would give 2.
     def outer(x: Operand) -> Variable:
-        return F.mul(x, grad(lambda y: F.add(x, y))(1.0))
+        return F.mul(x, grad(on_variables(lambda y: F.add(x, y)))(1.0))
 
     assert float(grad(outer)(1.0).data) == 1.0
     # The same with the inner input a Variable of the outer computation.
-    assert float(grad(lambda x: x * grad(lambda y: x + y)(x))(1.0).data) == 1.0
+    on_outer_variable = on_variables(lambda x: x * grad(on_variables(lambda y: x + y))(x))
+    assert float(grad(on_outer_variable)(1.0).data) == 1.0
     # d/dx [d/dy (x y)](y = x) = d/dx x = 1, not d/dx d/dx (x x) = 2.
-    assert float(grad(lambda x: grad(lambda y: x * y)(x))(3.0).data) == 1.0
+    inner_at_x = on_variables(lambda x: grad(on_variables(lambda y: x * y))(x))
+    assert float(grad(inner_at_x)(3.0).data) == 1.0
 
 
 def test_inner_transform_records_what_depends_on_the_outer_input() -> None:
     # d/dx [d/dy (x y^2)](y = 1) = d/dx 2 x = 2: the closure over x is differentiated.
-    assert float(grad(lambda x: grad(lambda y: x * y * y)(1.0))(2.0).data) == 2.0
+    inner_at_1 = on_variables(lambda x: grad(on_variables(lambda y: x * y * y))(1.0))
+    assert float(grad(inner_at_1)(2.0).data) == 2.0
 
     # Through vjp and jvp inside grad.
     def via_vjp(x: Operand) -> Variable:
-        _, pullback = vjp(lambda y: F.sin(F.mul(x, y)), 1.0)
+        _, pullback = vjp(on_variables(lambda y: F.sin(F.mul(x, y))), 1.0)
         return pullback(1.0)[0]  # x cos(x)
 
     x = 0.7
@@ -139,23 +143,23 @@ def test_meta_learning_step() -> None:
 def test_results_on_outer_variables_keep_the_outer_graph() -> None:
     # A transform given a Variable that takes gradients records, and backward goes through it.
     x = Variable(np.array([0.3, -0.5]))
-    g = grad(lambda v: F.sum(F.sin(v) * v))(x)  # cos(x) x + sin(x)
+    g = grad(on_variables(lambda v: F.sum(F.sin(v) * v)))(x)  # cos(x) x + sin(x)
     F.sum(g).backward()
     assert x.grad is not None
     np.testing.assert_allclose(x.grad.data, 2 * np.cos(x.data) - x.data * np.sin(x.data))
     # A closure over a Variable outside: its gradient flows too when the input is a Variable.
     w = Variable(np.array(2.0))
     x2 = Variable(np.array(0.5))
-    g2 = grad(lambda v: w * v * v)(x2)  # 2 w v
+    g2 = grad(on_variables(lambda v: w * v * v))(x2)  # 2 w v
     g2.backward()
     assert w.grad is not None
     assert float(w.grad.data) == pytest.approx(1.0)  # 2 v
 
 
 def test_first_order_results_are_constants_and_free_of_graph() -> None:
-    g = grad(lambda v: F.sum(v * v))(np.ones(3))
+    g = grad(on_variables(lambda v: F.sum(v * v)))(np.ones(3))
     assert g.creator is None
-    value, _ = value_and_grad(lambda v: F.sum(v * v))(np.ones(3))
+    value, _ = value_and_grad(on_variables(lambda v: F.sum(v * v)))(np.ones(3))
     assert value.creator is None
     assert jacrev(F.sin)(np.ones(2)).creator is None
     assert hvp(lambda v: F.sum(v**3), np.ones(2), np.ones(2)).creator is None
@@ -164,8 +168,8 @@ def test_first_order_results_are_constants_and_free_of_graph() -> None:
 def test_transforms_work_inside_no_grad_and_record_nothing() -> None:
     x = Variable(np.array([1.0, 2.0]))
     with no_grad():
-        g = grad(lambda v: F.sum(v**3))(x)
-        h = hessian(lambda v: F.sum(v**3))(x)
+        g = grad(on_variables(lambda v: F.sum(v**3)))(x)
+        h = hessian(on_variables(lambda v: F.sum(v**3)))(x)
         _, t = jvp(lambda v: v**3, (x,), (np.ones(2),))
     np.testing.assert_allclose(g.data, 3 * x.data**2)
     np.testing.assert_allclose(h.data, np.diag(6 * x.data))

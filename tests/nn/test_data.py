@@ -23,7 +23,8 @@ def _dezero_spiral_reference(seed: int) -> tuple[np.ndarray, np.ndarray]:
     """The book's generator, written out with the global RNG as the book does."""
     state = np.random.get_state()
     np.random.seed(seed)
-    xs, ts = [], []
+    xs: list[list[float]] = []
+    ts: list[int] = []
     for j in range(3):
         for i in range(100):
             rate = i / 100
@@ -113,7 +114,8 @@ def test_dataloader_batches_cover_each_example_once_per_epoch() -> None:
         assert x.dtype == np.float32
         assert len(t) == len(x)
     assert sizes == [32] * 9 + [12]
-    assert sorted(seen) == sorted(map(tuple, data.data.tolist()))
+    every_example: list[tuple[float, ...]] = list(map(tuple, data.data.tolist()))
+    assert sorted(seen) == sorted(every_example)
     assert len(list(loader)) == 10  # a second epoch after StopIteration reset the loader
 
 

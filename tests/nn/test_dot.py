@@ -181,7 +181,10 @@ def test_dot_var_and_dot_func_keep_dezero_s_format() -> None:
 def test_plot_without_graphviz_says_how_to_install(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(shutil, "which", lambda name: None)
+    def which(name: str) -> str | None:
+        return None  # no program is installed
+
+    monkeypatch.setattr(shutil, "which", which)
     _, _, z, _ = _graph()
     with pytest.raises(RuntimeError, match="apt-get install graphviz"):
         plot_dot_graph(z, to_file=str(tmp_path / "g.png"))

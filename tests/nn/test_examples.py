@@ -58,7 +58,11 @@ def test_spiral_demo_without_matplotlib_or_graphviz(
 ) -> None:
     demo = _load("spiral_demo")
     monkeypatch.setitem(sys.modules, "matplotlib", None)  # import matplotlib -> ImportError
-    monkeypatch.setattr(shutil, "which", lambda name: None)
+
+    def which(name: str) -> str | None:
+        return None  # no program is installed
+
+    monkeypatch.setattr(shutil, "which", which)
     assert demo.main(["--out-dir", str(tmp_path), "--epochs", "3"]) == 0
     out = capsys.readouterr().out
     assert "matplotlib is not installed" in out
@@ -92,7 +96,7 @@ def test_mnist_example_trains_on_tiny_files(
 def _private_imports(path: Path) -> list[str]:
     """``plugrad`` modules with a private part (``plugrad._typing``, ``plugrad.core._x``) that
     ``path`` imports, or private names it imports from plugrad."""
-    found = []
+    found: list[str] = []
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Import):
             modules = [alias.name for alias in node.names]

@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 import tracemalloc
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pytest
@@ -77,7 +78,7 @@ def test_leaky_relu_of_integers_is_float() -> None:
 # -- batch_norm ---------------------------------------------------------------------------------
 
 
-def _bn_inputs(dtype: type = np.float64) -> tuple[Array, Array, Array]:
+def _bn_inputs(dtype: type[np.floating[Any]] = np.float64) -> tuple[Array, Array, Array]:
     rng = np.random.default_rng(5)
     x: Array = (rng.standard_normal((4, 3, 5, 5)) * 2 + 1).astype(dtype)
     gamma: Array = rng.uniform(0.5, 1.5, 3).astype(dtype)
@@ -272,7 +273,7 @@ def test_sgd_and_momentum_are_dezeros_updates() -> None:
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_binary_cross_entropy_is_the_composition_fused(dtype: type) -> None:
+def test_binary_cross_entropy_is_the_composition_fused(dtype: type[np.floating[Any]]) -> None:
     from plugrad.ops.loss import binary_cross_entropy_simple
 
     rng = np.random.default_rng(8)

@@ -12,6 +12,7 @@ import plugrad.functions as F  # DeZero's convention
 from plugrad import Variable
 from plugrad.core.config import test_mode, using_config
 from plugrad.ops.linalg import Linear
+from plugrad.typing import Operand
 from plugrad.utils import gradient_check
 
 # -- numerical stability -----------------------------------------------------------------------
@@ -345,7 +346,11 @@ def test_mean_squared_error_takes_a_target_that_broadcasts_to_the_prediction() -
     loss.backward()
     assert x.grad is not None
     np.testing.assert_allclose(x.grad.data, [[2 * 1.5]])  # d((x - t)^2)/dx
-    assert gradient_check(lambda p: F.mean_squared_error(p, t), np.array([[2.0]]))
+
+    def squared_error(p: Operand) -> Variable:
+        return F.mean_squared_error(p, t)
+
+    assert gradient_check(squared_error, np.array([[2.0]]))
 
 
 def test_softmax_takes_a_tuple_of_axes() -> None:
@@ -353,5 +358,12 @@ def test_softmax_takes_a_tuple_of_axes() -> None:
     y = F.softmax(x, axis=(0, 1))
     np.testing.assert_allclose(y.data, np.exp(x) / np.exp(x).sum())
     w = np.random.default_rng(1).uniform(0.5, 1.5, (2, 3))
-    assert gradient_check(lambda v: F.softmax(v, axis=(0, 1)) * w, x)
-    assert gradient_check(lambda v: F.log_softmax(v, axis=(0, 1)) * w, x)
+
+    def weighted_softmax(v: Operand) -> Variable:
+        return F.softmax(v, axis=(0, 1)) * w
+
+    def weighted_log_softmax(v: Operand) -> Variable:
+        return F.log_softmax(v, axis=(0, 1)) * w
+
+    assert gradient_check(weighted_softmax, x)
+    assert gradient_check(weighted_log_softmax, x)

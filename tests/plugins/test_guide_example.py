@@ -83,7 +83,7 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def example(project: Path) -> Iterator[Callable[[str], ModuleType]]:
     """Imports the guide's modules from the project folder (and forgets them afterwards)."""
     with pytest.MonkeyPatch.context() as patch:
-        patch.syspath_prepend(str(project / "src"))
+        patch.syspath_prepend(str(project / "src"))  # pyright: ignore[reportUnknownMemberType]  # pytest leaves its path parameter unannotated
         yield importlib.import_module
     for name in list(sys.modules):
         if name.split(".")[0] in PACKAGES:

@@ -58,7 +58,7 @@ def created(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def generated_ops(created: Path) -> Iterator[ModuleType]:
     with pytest.MonkeyPatch.context() as patch:
-        patch.syspath_prepend(str(created / "src"))
+        patch.syspath_prepend(str(created / "src"))  # pyright: ignore[reportUnknownMemberType]  # pytest leaves its path parameter unannotated
         yield importlib.import_module("plugrad_hyperbolic.ops")
     for name in list(sys.modules):
         if name.split(".")[0] == "plugrad_hyperbolic":

@@ -158,10 +158,14 @@ class NoDerivative(Function[Array], name="no_derivative"):
         return x
 
 
+def _a_plain_function(x: object) -> object:
+    return x
+
+
 @pytest.mark.parametrize(
     ("bad", "match"),
     [
-        (lambda x: x, "register\\(\\) takes plugrad.Function subclasses"),
+        (_a_plain_function, "register\\(\\) takes plugrad.Function subclasses"),
         (np.ndarray, "register\\(\\) takes plugrad.Function subclasses"),
         (Unnamed, "Unnamed declares no op name"),
         (NoDerivative, "'no_derivative' \\(NoDerivative\\) defines no derivative"),

@@ -9,6 +9,7 @@ table module parametrizes with its rows.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -23,8 +24,15 @@ def untyped(value: object) -> Any:
     return value
 
 
-def bad(label: str, call: Callable[..., object], error: type[BaseException], *words: str) -> object:
+def bad(label: str, call: Call, error: type[BaseException], *words: str) -> object:
     """A row: ``call()`` raises ``error`` (or a subclass) whose message holds every word."""
+    return pytest.param(call, error, words, id=label)
+
+
+def bad_in(
+    label: str, call: Callable[[Path], object], error: type[BaseException], *words: str
+) -> object:
+    """A ``bad`` row whose ``call`` is given a fresh folder (the test's ``tmp_path``)."""
     return pytest.param(call, error, words, id=label)
 
 

@@ -17,7 +17,7 @@ import pytest
 from plugrad.dataloaders import DataLoader, SeqDataLoader
 from plugrad.datasets import CIFAR10, CIFAR100, MNIST, Shakespear, SinCurve, Spiral
 from tests.data._formats import idx_gz, mnist_files
-from tests.reliability._table import bad, good, run_bad, run_good, untyped
+from tests.reliability._table import bad, bad_in, good, run_bad, run_good, untyped
 
 MIB = 1 << 20
 
@@ -46,60 +46,62 @@ def _replace(name: str, body: bytes) -> Callable[[Path], Path]:
 
 
 FILES_BAD = [
-    bad("MNIST missing", lambda d: d, FileNotFoundError, IMAGES, "download=False"),
-    bad(
+    bad_in("MNIST missing", lambda d: d, FileNotFoundError, IMAGES, "download=False"),
+    bad_in(
         "MNIST counts differ",
         lambda d: _mnist(d, _images(5), np.arange(4)),
         ValueError,
         "5 images",
         "4 labels",
     ),
-    bad(
+    bad_in(
         "MNIST label 11",
         lambda d: _mnist(d, _images(5), np.array([0, 1, 2, 3, 11])),
         ValueError,
         LABELS,
         "11",
     ),
-    bad(
+    bad_in(
         "MNIST 27x28 images",
         lambda d: _mnist(d, _images(5, (27, 28)), np.arange(5)),
         ValueError,
         IMAGES,
         "(5, 27, 28)",
     ),
-    bad(
+    bad_in(
         "MNIST labels as images",
         _replace(IMAGES, idx_gz(np.arange(5))),
         ValueError,
         IMAGES,
         "(N, 28, 28)",
     ),
-    bad("MNIST text", _replace(IMAGES, b"<html>not found</html>"), ValueError, IMAGES, "gzip"),
-    bad("MNIST cut short", _replace(IMAGES, idx_gz(_images())[:-40]), ValueError, IMAGES, "gzip"),
-    bad("MNIST empty", _replace(LABELS, b""), ValueError, LABELS),
-    bad(
+    bad_in("MNIST text", _replace(IMAGES, b"<html>not found</html>"), ValueError, IMAGES, "gzip"),
+    bad_in(
+        "MNIST cut short", _replace(IMAGES, idx_gz(_images())[:-40]), ValueError, IMAGES, "gzip"
+    ),
+    bad_in("MNIST empty", _replace(LABELS, b""), ValueError, LABELS),
+    bad_in(
         "MNIST bad magic",
         _replace(IMAGES, gzip.compress(b"\x01\x02\x08\x03" + bytes(64))),
         ValueError,
         IMAGES,
         "IDX",
     ),
-    bad(
+    bad_in(
         "MNIST trailing data",
         _replace(LABELS, gzip.compress(struct.pack(">BBBBI", 0, 0, 8, 1, 5) + bytes(9))),
         ValueError,
         LABELS,
         "more data",
     ),
-    bad(
+    bad_in(
         "MNIST too many labels claimed",
         _replace(LABELS, gzip.compress(struct.pack(">BBBBI", 0, 0, 8, 1, 60_001))),
         ValueError,
         LABELS,
         "60,001",
     ),
-    bad(
+    bad_in(
         "MNIST float images",
         _replace(IMAGES, gzip.compress(struct.pack(">BBBB3I", 0, 0, 0x0D, 3, 5, 28, 28))),
         ValueError,

@@ -16,7 +16,7 @@ import textwrap
 import time
 import tracemalloc
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -26,7 +26,7 @@ import plugrad.layers as L  # DeZero's convention
 from plugrad import Parameter
 from plugrad.models import MLP, Sequential
 from plugrad.nn import Layer, WeightsFileError
-from tests.reliability._table import bad, run_bad, untyped
+from tests.reliability._table import bad, bad_in, run_bad, untyped
 
 MIB = 1 << 20
 
@@ -62,7 +62,7 @@ def model() -> MLP:
 
 
 def good_members(m: Layer) -> dict[str, bytes]:
-    out = {}
+    out: dict[str, bytes] = {}
     for name, p in m.named_params():
         buffer = io.BytesIO()
         np.save(buffer, p.data)
@@ -75,11 +75,11 @@ def data_of(p: Parameter) -> np.ndarray | None:
     return data if isinstance(data, np.ndarray) else None
 
 
-def snapshot(m: Layer) -> dict[str, object]:
+def snapshot(m: Layer) -> dict[str, np.ndarray | None]:
     return {name: None if data_of(p) is None else p.data.copy() for name, p in m.named_params()}
 
 
-def assert_unchanged(m: Layer, before: dict[str, object]) -> None:
+def assert_unchanged(m: Layer, before: dict[str, np.ndarray | None]) -> None:
     for name, p in m.named_params():
         old = before[name]
         if old is None:
@@ -108,8 +108,14 @@ def _replace(members: dict[str, bytes], name: str, body: bytes) -> dict[str, byt
     return {**members, f"{name}.npy": body}
 
 
-def _damaged_crc(path: Path) -> Path:
-    npz(path, good_members(model()), compression=zipfile.ZIP_STORED)
+def _cut_short(folder: Path) -> Path:
+    path = npz(folder / "w.npz", good_members(model()))
+    path.write_bytes(path.read_bytes()[:300])
+    return path
+
+
+def _damaged_crc(folder: Path) -> Path:
+    path = npz(folder / "w.npz", good_members(model()), compression=zipfile.ZIP_STORED)
     raw = bytearray(path.read_bytes())
     raw[200] ^= 0xFF  # inside the first member's data
     path.write_bytes(bytes(raw))
@@ -172,13 +178,13 @@ BAD_FILES = [
     ),
     bad(
         "cut in half",
-        lambda: lambda d: _cut(npz(d / "w.npz", good_members(model()))),
+        lambda: _cut_short,
         WeightsFileError,
         "cannot read",
     ),
     bad(
         "bad CRC",
-        lambda: lambda d: _damaged_crc(d / "w.npz"),
+        lambda: _damaged_crc,
         WeightsFileError,
         "cannot read",
         "CRC",
@@ -296,11 +302,6 @@ BAD_FILES = [
         "inf",
     ),
 ]
-
-
-def _cut(path: Path) -> Path:
-    path.write_bytes(path.read_bytes()[:300])
-    return path
 
 
 @pytest.mark.parametrize(("make", "error", "words"), BAD_FILES)
@@ -425,30 +426,32 @@ def test_a_layer_not_sized_yet_refuses_what_cannot_fit_it(
 
 
 PATH_BAD = [
-    bad(
+    bad_in(
         "load missing",
         lambda d: model().load_weights(d / "absent"),
         FileNotFoundError,
         "absent'",
         "absent.npz'",
     ),
-    bad("load folder", lambda d: model().load_weights(d), IsADirectoryError, "folder"),
-    bad(
+    bad_in("load folder", lambda d: model().load_weights(d), IsADirectoryError, "folder"),
+    bad_in(
         "load int path",
         lambda d: model().load_weights(untyped(3)),
         TypeError,
         "load_weights",
         "int",
     ),
-    bad(
+    bad_in(
         "load bytes path",
         lambda d: model().load_weights(untyped(b"w.npz")),
         TypeError,
         "load_weights",
         "bytes",
     ),
-    bad("load empty path", lambda d: model().load_weights(""), ValueError, "load_weights", "empty"),
-    bad(
+    bad_in(
+        "load empty path", lambda d: model().load_weights(""), ValueError, "load_weights", "empty"
+    ),
+    bad_in(
         "save missing folder",
         lambda d: model().save_weights(d / "nope" / "w"),
         FileNotFoundError,
@@ -456,35 +459,37 @@ PATH_BAD = [
         "w.npz",
         "does not exist",
     ),
-    bad(
+    bad_in(
         "save under a file",
         lambda d: model().save_weights(_file(d) / "w"),
         NotADirectoryError,
         "plain",
         "not a folder",
     ),
-    bad(
+    bad_in(
         "save onto a folder",
         lambda d: model().save_weights(_folder(d, "x.npz")),
         IsADirectoryError,
         "x.npz",
         "folder",
     ),
-    bad(
+    bad_in(
         "save int path",
         lambda d: model().save_weights(untyped(7)),
         TypeError,
         "save_weights",
         "int",
     ),
-    bad(
+    bad_in(
         "save bytes path",
         lambda d: model().save_weights(untyped(b"w")),
         TypeError,
         "save_weights",
         "bytes",
     ),
-    bad("save empty path", lambda d: model().save_weights(""), ValueError, "save_weights", "empty"),
+    bad_in(
+        "save empty path", lambda d: model().save_weights(""), ValueError, "save_weights", "empty"
+    ),
 ]
 
 
@@ -552,7 +557,7 @@ def test_legitimate_layouts_load_exactly(tmp_path: Path, order: str) -> None:
     values = {
         name: np.random.default_rng(1).standard_normal(p.data.shape) for name, p in m.named_params()
     }
-    members = {}
+    members: dict[str, bytes] = {}
     for name, array in values.items():
         buffer = io.BytesIO()
         if order == "big-endian":
@@ -721,7 +726,7 @@ _SLOW_SAVE = textwrap.dedent(
 
 
 @contextlib.contextmanager
-def _saving_process(target: Path) -> Iterator[subprocess.Popen[str]]:
+def _saving_process(target: Path) -> Generator[subprocess.Popen[str]]:
     """A process in the middle of saving weights to ``target`` (it waits there)."""
     with subprocess.Popen(
         [sys.executable, "-c", _SLOW_SAVE, str(target)], stdout=subprocess.PIPE, text=True

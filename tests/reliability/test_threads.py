@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
 from pathlib import Path
 
 import numpy as np
@@ -39,7 +39,7 @@ def _dropout_is_active() -> bool:
 
 
 @contextlib.contextmanager
-def _registry_with_twice() -> Iterator[None]:
+def _registry_with_twice() -> Generator[None]:
     with use_registry(_twice_registry()):
         yield
 
@@ -145,12 +145,19 @@ def _fails_or_differentiates(i: int) -> object:
     return float(x.grad.data)
 
 
+def _concurrent(
+    label: str, work: Callable[[int], object], expected: Callable[[int, object], bool]
+) -> object:
+    """A row: ``work(i)`` run in each thread ``i`` at once; ``expected(i, result)`` holds."""
+    return pytest.param(work, expected, id=label)
+
+
 CONCURRENT = [
-    pytest.param(_gradient_of_cube, lambda i, r: r == 3.0 * (i + 1) ** 2, id="separate graphs"),
-    pytest.param(
+    _concurrent("separate graphs", _gradient_of_cube, lambda i, r: r == 3.0 * (i + 1) ** 2),
+    _concurrent(
+        "a failure beside a success",
         _fails_or_differentiates,
         lambda i, r: isinstance(r, RuntimeError) if i % 2 else r == 4.0,
-        id="a failure beside a success",
     ),
 ]
 
@@ -178,7 +185,7 @@ def test_first_op_calls_from_threads_discover_plugins_once() -> None:
 
 def test_saving_one_file_from_threads_leaves_one_whole_file(tmp_path: Path) -> None:
     target = tmp_path / "w.npz"
-    models = []
+    models: list[MLP] = []
     for seed in range(4):
         np.random.seed(seed)
         model = MLP((3, 2))

@@ -251,22 +251,18 @@ WRAPPING_OPS: list[tuple[str, Callable[[Variable], object]]] = [
 ]
 
 
+def _wrapping_row(label: str, op: Callable[[Variable], object], dtype: type[np.generic]) -> object:
+    name = np.dtype(dtype).name
+    return bad(f"{label} on {name}", lambda: op(ints(1, dtype)), TypeError, name, "astype")
+
+
 def _wrapping_rows() -> list[object]:
-    rows = []
+    rows: list[object] = []
     for dtype in WRAPPING:
-        name = np.dtype(dtype).name
         for label, op in WRAPPING_OPS:
             if dtype is np.bool_ and label in ("x * 3", "x + 3"):
                 continue  # a bool with an int is int64: no wrapping
-            rows.append(
-                bad(
-                    f"{label} on {name}",
-                    lambda op=op, dtype=dtype: op(ints(1, dtype)),
-                    TypeError,
-                    name,
-                    "astype",
-                )
-            )
+            rows.append(_wrapping_row(label, op, dtype))
     return rows
 
 

@@ -34,9 +34,13 @@ def _on_variables(value: object) -> bool:
     return isinstance(value, Variable)
 
 
+def cubed(x: Array) -> Array:
+    return x**3
+
+
 def cube_samples(rng: np.random.Generator) -> list[Sample]:
     return [
-        Sample((rng.uniform(-2, 2, size=shape),), label=f"{shape}", reference=lambda x: x**3)
+        Sample((rng.uniform(-2, 2, size=shape),), label=f"{shape}", reference=cubed)
         for shape in [(), (3,), (4, 5)]  # (4, 5) is too big for the elementwise check
     ]
 
@@ -110,7 +114,7 @@ class MutatesOutput(Cube):
 class WrongShape(Cube):
     def vjp(self, x: V, gy: V) -> V:
         gx: V = gy * (x * x * 3.0)
-        summed: V = gx.sum()
+        summed: V = gx.sum()  # pyright: ignore[reportAssignmentType]  # NumPy types ndarray.sum as Any
         return summed
 
 
@@ -268,7 +272,10 @@ def test_an_input_mutated_in_forward_is_reported_as_mutation_not_a_wrong_forward
             gx: V = gy * 2.0
             return gx
 
-    samples = [Sample((np.array([1.0, 2.0]),), reference=lambda x: 2.0 * x)]
+    def doubled(x: Array) -> Array:
+        return 2.0 * x
+
+    samples = [Sample((np.array([1.0, 2.0]),), reference=doubled)]
     with pytest.raises(OpCheckError) as info:
         check_op(DoublesInPlace, samples)
     assert info.value.check == "mutation"
@@ -290,7 +297,10 @@ def test_the_reference_is_computed_from_the_inputs_as_they_were() -> None:
         def vjp(self, x: V, gy: V) -> V:
             return gy
 
-    samples = [Sample((np.array([1.0, 2.0]),), reference=lambda x: x + 1.0)]
+    def incremented(x: Array) -> Array:
+        return x + 1.0
+
+    samples = [Sample((np.array([1.0, 2.0]),), reference=incremented)]
     with pytest.raises(OpCheckError) as info:
         check_op(IncrementsInPlace, samples)
     assert info.value.check == "mutation"
