@@ -82,6 +82,7 @@ def run_torch(settings: Settings, torch: Any) -> dict[str, float]:
     nn = torch.nn
     train_x, train_t = _flat(*images(settings.train_images, True))
     test_x, test_t = _flat(*images(settings.test_images, False))
+    torch.manual_seed(0)  # the same initial weights on every run, as the other programs do
     model = nn.Sequential(
         nn.Linear(784, HIDDEN_SIZE),
         nn.ReLU(),

@@ -183,7 +183,7 @@ def report_allreduce(results: dict[str, Any]) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").partition("\n")[0])
     parser.add_argument("--repeat", type=int, default=200, help="allreduce repetitions")
     parser.add_argument("--steps", type=int, default=200, help="timed training steps")
     parser.add_argument("--quick", action="store_true", help="a smoke run")
