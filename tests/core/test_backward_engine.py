@@ -11,6 +11,7 @@ from plugrad.core.function import STAND_IN_MIN_BYTES
 from plugrad.core.variable import StandIn
 from plugrad.functions import add, exp, square
 from plugrad.typing import Array, V
+from tests._ops import SumDiff
 
 
 class Traced(Function[Array]):
@@ -189,18 +190,6 @@ def test_retain_grad_keeps_intermediate_grads() -> None:
     assert a.grad.data == pytest.approx(3.0 * np.exp(0.25))
     assert x.grad is not None
     assert x.grad.data == pytest.approx(3.0 * np.exp(0.25) * 2 * 0.5)
-
-
-class SumDiff(Function[Array, Array]):
-    """(y0, y1) = (x0 + x1, x0 - x1);  two outputs"""
-
-    __slots__ = ()
-
-    def forward(self, x0: Array, x1: Array) -> tuple[Array, Array]:
-        return x0 + x1, x0 - x1
-
-    def vjp(self, x0: V, x1: V, gy0: V, gy1: V) -> tuple[V, V]:
-        return gy0 + gy1, gy0 - gy1
 
 
 @pytest.mark.parametrize("create_graph", [False, True])

@@ -17,6 +17,7 @@ import plugrad.functions as F  # DeZero's convention
 from plugrad import Function, Variable
 from plugrad.typing import Array, V
 from plugrad.utils import numerical_grad
+from tests._ops import DezeroStyleSin, SumDiff
 
 
 class MulAdd(Function[Array, Array, Array]):
@@ -31,18 +32,6 @@ class MulAdd(Function[Array, Array, Array]):
         return gy * x1, gy * x0, gy
 
 
-class SplitSumDiff(Function[Array, Array]):
-    """(y0, y1) = (x0 + x1, x0 - x1);  two outputs"""
-
-    __slots__ = ()
-
-    def forward(self, x0: Array, x1: Array) -> tuple[Array, Array]:
-        return x0 + x1, x0 - x1
-
-    def vjp(self, x0: V, x1: V, gy0: V, gy1: V) -> tuple[V, V]:
-        return gy0 + gy1, gy0 - gy1
-
-
 class Cube(Function[Array]):
     """y = x ** 3;  dy/dx = 3 x**2, a bare (not tuple) gradient on both paths"""
 
@@ -54,21 +43,6 @@ class Cube(Function[Array]):
     def vjp(self, x: V, gy: V) -> V:
         gx: V = gy * 3.0 * x**2
         return gx
-
-
-class DezeroStyleSin(Function[Array]):
-    """y = sin(x), written the DeZero way: only ``backward`` on Variables"""
-
-    __slots__ = ()
-
-    def forward(self, x: Array) -> Array:
-        return np.sin(x)
-
-    def backward(self, gy: Variable) -> Variable:
-        from plugrad.functions import cos
-
-        (x,) = self.inputs
-        return gy * cos(x)
 
 
 class DezeroStyleExp(Function[Array]):
@@ -166,7 +140,7 @@ def test_one_output_is_a_variable_and_apply_gives_a_tuple() -> None:
 
 def test_two_outputs_are_a_tuple_and_both_gradients_flow() -> None:
     a, b = Variable(np.array([1.0, 2.0])), Variable(np.array([3.0, 5.0]))
-    result = SplitSumDiff()(a, b)
+    result = SumDiff()(a, b)
     assert isinstance(result, tuple)
     s, d = result
     np.testing.assert_array_equal(s.data, [4.0, 7.0])
@@ -181,7 +155,7 @@ def test_two_outputs_are_a_tuple_and_both_gradients_flow() -> None:
 
 def test_unused_output_gets_a_zero_gradient() -> None:
     a, b = Variable(np.array([1.0, 2.0])), Variable(np.array([3.0, 5.0]))
-    _, d = SplitSumDiff()(a, b)
+    _, d = SumDiff()(a, b)
     d.backward()  # s is dropped: its gradient is zero
     assert a.grad is not None
     assert b.grad is not None
@@ -191,7 +165,7 @@ def test_unused_output_gets_a_zero_gradient() -> None:
 
 def test_unused_output_with_create_graph() -> None:
     a, b = Variable(np.array([1.0, 2.0])), Variable(np.array([3.0, 5.0]))
-    _, d = SplitSumDiff()(a, b)
+    _, d = SumDiff()(a, b)
     (d * d).backward(create_graph=True)  # dL/da = 2d, dL/db = -2d
     assert a.grad is not None
     assert b.grad is not None
@@ -303,12 +277,12 @@ def test_outputs_give_the_value_and_place_of_each_output() -> None:
     assert rebuilt.generation == y.generation
 
     a, b = Variable(np.array([1.0, 2.0])), Variable(np.array([3.0, 5.0]))
-    s, d = SplitSumDiff()(a, b)
+    s, d = SumDiff()(a, b)
     g = s.creator
     assert g is not None
     assert g is d.creator
     assert len(g.outputs) == 2
-    assert g.outputs[0]() is None  # SplitSumDiff's rule reads no output: nothing retained
+    assert g.outputs[0]() is None  # SumDiff's rule reads no output: nothing retained
 
 
 def test_gradients_reaching_a_rebuilt_output_are_the_outputs() -> None:
@@ -350,7 +324,7 @@ class Softsign(Function[Array]):
 
 
 def _split_sum_diff_loss(a: Variable, b: Variable) -> Variable:
-    s, d = SplitSumDiff()(a, b)
+    s, d = SumDiff()(a, b)
     return s * s + 3.0 * d
 
 

@@ -14,9 +14,9 @@ import plugrad.functions as F
 from plugrad._batched import Batched, Unbatchable, run_rule
 from plugrad.func import hessian, jacfwd, jacrev
 from plugrad.typing import Array
+from tests._ops import DezeroStyleSin, Scatter
 from tests.func import _numeric
 from tests.func._cases import CASES, Case, scalar
-from tests.func._ops import DezeroStyleSin, Scatter
 
 rng = np.random.default_rng(42)
 K = 3

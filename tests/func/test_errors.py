@@ -9,8 +9,8 @@ import plugrad.functions as F
 from plugrad import Variable
 from plugrad.func import grad, hessian, hvp, jacfwd, jacrev, jvp, value_and_grad, vjp
 from plugrad.typing import Operand
+from tests._ops import ArrayOnlyExp
 from tests.func._cases import on_variables
-from tests.func._ops import ArrayOnlyExp
 
 
 def test_a_non_scalar_output_to_grad_points_to_vjp_and_jacrev() -> None:

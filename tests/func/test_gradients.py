@@ -7,8 +7,8 @@ import pytest
 
 import plugrad.functions as F
 from plugrad import Variable, gradients
+from tests._ops import ArrayOnlyExp, DezeroStyleSin, SumProduct, Tripwire
 from tests.func import _numeric
-from tests.func._ops import ArrayOnlyExp, DezeroStyleSin, SplitSumDiff, Tripwire
 
 
 def _graph() -> tuple[Variable, Variable, Variable, Variable]:
@@ -77,7 +77,7 @@ def test_intermediate_inputs_of_different_generations() -> None:
 
 def test_several_outputs_with_grad_outputs() -> None:
     x0, x1 = Variable(np.array([1.0, 2.0])), Variable(np.array([3.0, -1.0]))
-    s, p = SplitSumDiff()(x0, x1)
+    s, p = SumProduct()(x0, x1)
     u, v = np.array([1.0, 2.0]), np.array([-1.0, 0.5])
     g0, g1 = gradients([s, p], [x0, x1], [u, v])
     np.testing.assert_allclose(g0.data, u + v * x1.data)

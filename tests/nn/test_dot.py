@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 
 import plugrad.functions as F  # DeZero's convention
-from plugrad import Function, Variable
+from plugrad import Variable
 from plugrad.models import MLP
-from plugrad.typing import Array, V
 from plugrad.utils import _dot_func, _dot_var, get_dot_graph, plot_dot_graph
+from tests._ops import SumDiff
 
 
 def _graph() -> tuple[Variable, Variable, Variable, Variable]:
@@ -85,18 +85,6 @@ def test_leaf_variable_graph() -> None:
         get_dot_graph(x)
         == f'digraph g {{\n{id(x)} [label="x: (2,) float64", color=orange, style=filled]\n}}'
     )
-
-
-class SumDiff(Function[Array, Array]):
-    """(y0, y1) = (x0 + x1, x0 - x1);  two outputs"""
-
-    __slots__ = ()
-
-    def forward(self, x0: Array, x1: Array) -> tuple[Array, Array]:
-        return x0 + x1, x0 - x1
-
-    def vjp(self, x0: V, x1: V, gy0: V, gy1: V) -> tuple[V, V]:
-        return gy0 + gy1, gy0 - gy1
 
 
 def _edges(text: str) -> set[str]:

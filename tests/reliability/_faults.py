@@ -12,6 +12,14 @@ from plugrad import Function, Variable
 from plugrad.typing import Array, V
 
 
+def _unless_faulty(fault: object, gradient: object) -> Any:
+    """``gradient``, or the fault set on the op: raised if it is an exception, else returned
+    in the gradient's place (a wrong gradient)."""
+    if isinstance(fault, BaseException):
+        raise fault
+    return gradient if fault is None else fault
+
+
 class Faulty(Function[Array]):
     """y = 2x;  dy/dx = 2, unless ``fault`` is set: then the derivative raises it (or returns
     it, when it is not an exception: a wrong gradient)."""
@@ -22,12 +30,7 @@ class Faulty(Function[Array]):
         return x * 2.0
 
     def vjp(self, x: V, gy: V) -> Any:
-        fault = type(self).fault
-        if isinstance(fault, BaseException):
-            raise fault
-        if fault is not None:
-            return fault
-        return gy * 2.0
+        return _unless_faulty(type(self).fault, gy * 2.0)
 
 
 class FaultyDeZero(Function[Array]):
@@ -39,12 +42,7 @@ class FaultyDeZero(Function[Array]):
         return x * 2.0
 
     def backward(self, gy: Variable) -> Any:
-        fault = type(self).fault
-        if isinstance(fault, BaseException):
-            raise fault
-        if fault is not None:
-            return fault
-        return gy * 2.0
+        return _unless_faulty(type(self).fault, gy * 2.0)
 
 
 # Where the faulty op sits in the graph: the first function the walk visits, one in the middle,

@@ -1,4 +1,4 @@
-"""Small ops for the tests: a two-output op, DeZero-style and array-only rules, a tripwire."""
+"""Small ops the tests share: two-output ops, DeZero-style and array-only rules, a tripwire."""
 
 from __future__ import annotations
 
@@ -8,7 +8,19 @@ from plugrad import Function, Variable
 from plugrad.typing import Array, V
 
 
-class SplitSumDiff(Function[Array, Array]):
+class SumDiff(Function[Array, Array]):
+    """(y0, y1) = (x0 + x1, x0 - x1);  two outputs"""
+
+    __slots__ = ()
+
+    def forward(self, x0: Array, x1: Array) -> tuple[Array, Array]:
+        return x0 + x1, x0 - x1
+
+    def vjp(self, x0: V, x1: V, gy0: V, gy1: V) -> tuple[V, V]:
+        return gy0 + gy1, gy0 - gy1
+
+
+class SumProduct(Function[Array, Array]):
     """(y0, y1) = (x0 + x1, x0 * x1);  two outputs"""
 
     __slots__ = ()
